@@ -1,0 +1,2 @@
+/** Embedded adapters: the same ports on one machine with no servers (DuckDB files under RS_DATA_DIR). */
+export { EmbeddedDb, type SqlParams, type Row } from './db.ts';

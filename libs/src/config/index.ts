@@ -1,0 +1,47 @@
+/**
+ * Configuration is read from the environment through one zod schema per service. Keys are the env
+ * names themselves (RS_…), so an error names exactly what the operator must fix.
+ */
+import { z } from 'zod';
+import { commonErrors } from '../errors/index.ts';
+
+/** Parses `env` with `schema`; throws RS_ERR_CONFIG naming every bad key and its rule. */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env, service = 'retail-sync'): z.infer<S> {
+  const known: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') known[key] = value;
+  }
+  const result = schema.safeParse(known);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
+  throw commonErrors.create('RS_ERR_CONFIG', `${service}: invalid configuration — ${problems.join('; ')}`, {
+    details: { problems },
+  });
+}
+
+/** Env helpers: env values are strings; these coerce with readable rules. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  string: (fallback: string) => z.string().min(1).default(fallback),
+  list: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  profile: () => z.enum(['embedded', 'production']).default('embedded'),
+};
+
+/** Keys every service reads. */
+export const commonConfigShape = {
+  RS_PROFILE: env.profile(),
+  RS_LOG_LEVEL: env.logLevel(),
+  RS_DATA_DIR: env.string('data'),
+};
