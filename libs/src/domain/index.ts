@@ -4,3 +4,4 @@ export * from './sale.ts';
 export * from './event.ts';
 export * from './ids.ts';
 export * from './business-time.ts';
+export * from './credentials.ts';
