@@ -57,6 +57,10 @@ export default tseslint.config(
   },
   ...services.map(sidewaysFor),
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
     files: ['scripts/**/*.ts', '*.config.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noDeepImports] }] },
   },

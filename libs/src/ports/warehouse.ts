@@ -4,7 +4,8 @@
  * same tables; dialect differences stay inside the adapters.
  */
 
-/** One sale line as the warehouse holds it: PII already hashed, money signed by sale type. */
+/** One sale line as the warehouse holds it: PII already hashed, amounts unsigned (the `type` column says
+ * whether it is a sale, refund or void; views and rollups sign them). */
 export interface FactSaleLine {
   event_id: string;
   store_id: string;

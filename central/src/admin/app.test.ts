@@ -1,0 +1,72 @@
+import { deadLetterFixture } from '@retail-sync/libs/testing';
+import type { DeadLetter } from '@retail-sync/libs/ports';
+import { describe, expect, it } from 'vitest';
+import { centralErrors } from '../errors.ts';
+import { buildAdminApp, type AdminDependencies } from './app.ts';
+
+function fakeDeps(overrides: Partial<AdminDependencies> = {}): AdminDependencies & { letters: DeadLetter[]; replayed: string[] } {
+  const letters = [deadLetterFixture({ seq: 1 }), deadLetterFixture({ seq: 2, reason_code: 'RS_ERR_INVALID_EVENT' })];
+  const replayed: string[] = [];
+  return {
+    letters,
+    replayed,
+    queue: { counts: async () => ({ waiting: 3, active: 1, delayed: 0, failed: 2 }) },
+    orderStore: { storeProgress: async () => [{ store_id: 'nyc-001', high_water_seq: 42, last_seen_at: '2026-03-08T10:00:00.000Z' }] },
+    deadLetters: {
+      list: async (filter = {}) => letters.filter((letter) => !filter.reasonCode || letter.reason_code === filter.reasonCode),
+      get: async (id) => letters.find((letter) => letter.id === id),
+    },
+    replay: async (id) => {
+      if (!letters.some((letter) => letter.id === id)) throw centralErrors.create('RS_ERR_DEAD_LETTER_NOT_FOUND', `no dead letter '${id}'`);
+      replayed.push(id);
+      return { id, event_id: id, outcome: 'accepted', replayed_at: '2026-03-08T11:00:00.000Z' };
+    },
+    ...overrides,
+  };
+}
+
+describe('admin api', () => {
+  it('answers healthz and readyz when queue and order store respond', async () => {
+    const app = buildAdminApp(fakeDeps());
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { queue: 'ok', order_store: 'ok' } });
+  });
+
+  it('is not ready when the queue is unreachable', async () => {
+    const app = buildAdminApp(fakeDeps({ queue: { counts: async () => Promise.reject(new Error('queue file locked')) } }));
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ checks: { queue: 'queue file locked', order_store: 'ok' } });
+  });
+
+  it('lists store progress and queue counts', async () => {
+    const app = buildAdminApp(fakeDeps());
+    expect((await app.inject({ url: '/v1/admin/stores' })).json()).toEqual({ stores: [expect.objectContaining({ store_id: 'nyc-001', high_water_seq: 42 })] });
+    expect((await app.inject({ url: '/v1/admin/queue' })).json()).toEqual({ waiting: 3, active: 1, delayed: 0, failed: 2 });
+  });
+
+  it('lists dead letters by reason, shows one, and 404s an unknown id with its code', async () => {
+    const deps = fakeDeps();
+    const app = buildAdminApp(deps);
+    const listed = (await app.inject({ url: '/v1/admin/dead-letters?reason=RS_ERR_INVALID_EVENT' })).json() as { dead_letters: DeadLetter[] };
+    expect(listed.dead_letters.map((letter) => letter.seq)).toEqual([2]);
+    expect((await app.inject({ url: `/v1/admin/dead-letters/${deps.letters[0]!.id}` })).json()).toEqual(deps.letters[0]);
+    const missing = await app.inject({ url: '/v1/admin/dead-letters/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ error: { code: 'RS_ERR_DEAD_LETTER_NOT_FOUND' } });
+    expect((await app.inject({ url: '/v1/admin/dead-letters?limit=0' })).statusCode).toBe(400);
+  });
+
+  it('replays a dead letter with 202', async () => {
+    const deps = fakeDeps();
+    const app = buildAdminApp(deps);
+    const id = deps.letters[0]!.id;
+    const response = await app.inject({ method: 'POST', url: `/v1/admin/dead-letters/${id}/replay` });
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ id, outcome: 'accepted' });
+    expect(deps.replayed).toEqual([id]);
+    expect((await app.inject({ method: 'POST', url: '/v1/admin/dead-letters/nope/replay' })).statusCode).toBe(404);
+  });
+});

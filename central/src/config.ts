@@ -1,0 +1,61 @@
+/**
+ * Central's configuration: one zod schema whose keys are the env names. `loadCentralConfig` validates
+ * at start (RS_ERR_CONFIG names every bad key) and derives the embedded database paths.
+ */
+import { join } from 'node:path';
+import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
+import { DEV_STORE_KEY_SECRET } from '@retail-sync/libs/domain';
+import { z } from 'zod';
+import { embeddedQueueConfigShape } from './queue/embedded/config.ts';
+
+export const CENTRAL_ROLES = ['ingest', 'worker', 'admin'] as const;
+export type CentralRole = (typeof CENTRAL_ROLES)[number];
+
+/** Development-only PII key: a real deployment must set its own RS_PII_KEY (hashes are only as private as this key). */
+export const DEV_PII_KEY = 'retail-sync-dev-pii-key';
+
+export const centralConfigSchema = z.object({
+  ...commonConfigShape,
+  /** Default 127.0.0.1. Interface the gRPC ingest and the admin API bind to. */
+  RS_CENTRAL_HOST: env.string('127.0.0.1'),
+  /** Default 8000. Admin HTTP API port (/healthz, /readyz, /v1/admin/…); 0 picks a free port. */
+  RS_ADMIN_PORT: env.port(8000),
+  /** Default 50051. gRPC ingest port (retailsync.v1.Ingest/Ship + grpc.health.v1); 0 picks a free port. */
+  RS_GRPC_PORT: env.port(50051),
+  /** Default DEV_STORE_KEY_SECRET (dev only). Secret store keys derive from: key = HMAC-SHA256(secret, store_id). */
+  RS_STORE_KEY_SECRET: env.string(DEV_STORE_KEY_SECRET),
+  /** Default a development key (DEV_PII_KEY), for local runs only. HMAC key for customer_id hashes. */
+  RS_PII_KEY: env.string(DEV_PII_KEY),
+  /** Default data/seed/catalog.json. Stores and products the worker enriches sales from. */
+  RS_CATALOG_PATH: env.string('data/seed/catalog.json'),
+  /** Default 256. Jobs one worker processes at once, which is also the most sales per order-store
+   *  write: the embedded engine pays one WAL sync per batch, so larger batches mean more events/s. */
+  RS_WORKER_CONCURRENCY: env.int(256, 1, 10_000),
+  /** Default 5. Tries of one job before it is dead-lettered (bad data is dead-lettered at once). */
+  RS_WORKER_ATTEMPTS: env.int(5, 1, 100),
+  /** Default 1000. First retry delay of a failed job; doubles each attempt. */
+  RS_WORKER_BACKOFF_MS: env.int(1_000, 0),
+  /** Default ingest,worker,admin. Which parts this process runs (any subset). */
+  RS_CENTRAL_ROLES: env
+    .list('ingest,worker,admin')
+    .pipe(z.array(z.enum(CENTRAL_ROLES, { error: `must list roles among ${CENTRAL_ROLES.join(', ')}` })).min(1, { error: 'must name at least one role' })),
+  ...embeddedQueueConfigShape,
+});
+
+export type CentralSettings = z.infer<typeof centralConfigSchema>;
+
+export interface CentralConfig extends CentralSettings {
+  /** Derived: `${RS_DATA_DIR}/central/queue.duckdb`. */
+  queueDbPath: string;
+  /** Derived: `${RS_DATA_DIR}/central/orders.duckdb` (order store and dead letters). */
+  ordersDbPath: string;
+}
+
+export function loadCentralConfig(environment: NodeJS.ProcessEnv = process.env): CentralConfig {
+  const settings = loadConfig(centralConfigSchema, environment, 'central');
+  return {
+    ...settings,
+    queueDbPath: join(settings.RS_DATA_DIR, 'central', 'queue.duckdb'),
+    ordersDbPath: join(settings.RS_DATA_DIR, 'central', 'orders.duckdb'),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Composes central from its config: the embedded adapters (queue file, order-store file shared with the
+ * dead letters), the catalog, and the roles this process runs (gRPC ingest, worker, admin API).
+ * Closing runs in reverse of the flow: stop taking batches (acking those in flight), stop the admin
+ * API, let the worker finish its running jobs, then release the files.
+ */
+import { EmbeddedDeadLetters, EmbeddedOrderStore } from '@retail-sync/libs/embedded';
+import { commonErrors } from '@retail-sync/libs/errors';
+import { createLogger, type Logger } from '@retail-sync/libs/log';
+import type { DeadLetterPort, OrderStorePort, QueueConsumer, QueuePort } from '@retail-sync/libs/ports';
+import { startAdmin } from './admin/index.ts';
+import { InMemoryCatalog, type Catalog } from './catalog/index.ts';
+import type { CentralConfig } from './config.ts';
+import { startGrpcIngest } from './ingest/grpc/index.ts';
+import { createIngestCore } from './ingest/ingest-core.ts';
+import { EmbeddedQueue, embeddedQueueOptionsFrom } from './queue/embedded/index.ts';
+import { createDeadLetterReplayer, startWorker, type ReplayDeadLetter } from './worker/index.ts';
+
+export interface StartCentralOptions {
+  logger?: Logger;
+}
+
+export interface Central {
+  /** Bound gRPC ingest port; undefined when this process does not run the 'ingest' role. */
+  grpcPort: number | undefined;
+  /** Admin API base URL (http://127.0.0.1:8000); undefined without the 'admin' role. */
+  adminUrl: string | undefined;
+  queue: QueuePort;
+  orderStore: OrderStorePort;
+  deadLetters: DeadLetterPort;
+  catalog: Catalog;
+  replayDeadLetter: ReplayDeadLetter;
+  /** Graceful stop; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startCentral(config: CentralConfig, options: StartCentralOptions = {}): Promise<Central> {
+  const logger = options.logger ?? createLogger({ service: 'central', level: config.RS_LOG_LEVEL });
+  if (config.RS_PROFILE !== 'embedded') {
+    throw commonErrors.create('RS_ERR_CONFIG', `central: RS_PROFILE=${config.RS_PROFILE} has no adapters yet; use RS_PROFILE=embedded`);
+  }
+  const roles = new Set(config.RS_CENTRAL_ROLES);
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => logger.error({ err: error }, 'central: close step failed'));
+    }
+  };
+
+  try {
+    const catalog = await InMemoryCatalog.fromFile(config.RS_CATALOG_PATH);
+    const queue = await EmbeddedQueue.open(embeddedQueueOptionsFrom(config, config.queueDbPath, logger));
+    closers.push(() => queue.close());
+    const orderStore = await EmbeddedOrderStore.open(config.ordersDbPath);
+    closers.push(() => orderStore.close());
+    const deadLetters = await EmbeddedDeadLetters.open(config.ordersDbPath);
+    closers.push(() => deadLetters.close());
+    await orderStore.migrate();
+    await deadLetters.migrate();
+    const replayDeadLetter = createDeadLetterReplayer({ queue, deadLetters, logger });
+
+    let consumer: QueueConsumer | undefined;
+    if (roles.has('worker')) {
+      consumer = startWorker({
+        queue, orderStore, deadLetters, catalog, logger,
+        piiKey: config.RS_PII_KEY,
+        concurrency: config.RS_WORKER_CONCURRENCY,
+        attempts: config.RS_WORKER_ATTEMPTS,
+        backoffMs: config.RS_WORKER_BACKOFF_MS,
+      });
+      closers.push(() => consumer!.close());
+    }
+
+    let adminUrl: string | undefined;
+    if (roles.has('admin')) {
+      const admin = await startAdmin({ host: config.RS_CENTRAL_HOST, port: config.RS_ADMIN_PORT, queue, orderStore, deadLetters, replay: replayDeadLetter, logger });
+      closers.push(() => admin.close());
+      adminUrl = admin.url;
+    }
+
+    let grpcPort: number | undefined;
+    if (roles.has('ingest')) {
+      const core = createIngestCore({ queue, orderStore, deadLetters, logger });
+      const grpc = await startGrpcIngest({ host: config.RS_CENTRAL_HOST, port: config.RS_GRPC_PORT, storeKeySecret: config.RS_STORE_KEY_SECRET, catalog, core, logger });
+      closers.push(() => grpc.close());
+      grpcPort = grpc.port;
+    }
+
+    logger.info({ roles: [...roles], grpc_port: grpcPort, admin_url: adminUrl }, 'central started');
+    let closing: Promise<void> | undefined;
+    return {
+      grpcPort, adminUrl, queue, orderStore, deadLetters, catalog, replayDeadLetter,
+      close() {
+        closing ??= closeAll().then(() => logger.info('central stopped'));
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

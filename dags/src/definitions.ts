@@ -1,0 +1,49 @@
+/**
+ * Definitions: the one place that says which jobs exist and which resources they get per deployment
+ * profile (Dagster's definitions.py). Jobs read resources by key only, so the embedded profile (DuckDB)
+ * and production (ClickHouse, next issue) run the same job code.
+ */
+import { commonErrors } from '@retail-sync/libs/errors';
+import type { OrderStorePort, WarehousePort } from '@retail-sync/libs/ports';
+import type { DagsConfig } from './config.ts';
+import type { Job } from './engine/job.ts';
+import type { EngineStores } from './engine/stores.ts';
+import type { DagResources } from './jobs/resources.ts';
+import { sales_rollups } from './jobs/sales_rollups.ts';
+import { DuckDbWarehouse } from './warehouse/duckdb/index.ts';
+
+/** Every job the runner schedules; each lives in jobs/<id>.ts. */
+export const jobs: readonly Job<DagResources>[] = [sales_rollups];
+
+export interface OpenedResources {
+  resources: DagResources;
+  warehouse: WarehousePort;
+  /** Run history, leases and job state for the engine. */
+  engineStores: EngineStores;
+  close(): Promise<void>;
+}
+
+type ResourceFactory = (config: DagsConfig, external: { orderStore: OrderStorePort }) => Promise<OpenedResources>;
+
+/** Profile → how its resources are opened. */
+export const resourcesByProfile: Record<DagsConfig['RS_PROFILE'], ResourceFactory> = {
+  embedded: async (config, { orderStore }) => {
+    const warehouse = await DuckDbWarehouse.open({ path: config.RS_WAREHOUSE_PATH });
+    return { resources: { warehouse, orderStore }, warehouse, engineStores: warehouse.engineStores(), close: () => warehouse.close() };
+  },
+  production: async () => {
+    throw commonErrors.create('RS_ERR_CONFIG', 'dags: RS_PROFILE=production needs the ClickHouse warehouse adapter, which is not built yet; use RS_PROFILE=embedded');
+  },
+};
+
+/** Opens the profile's resources and migrates the warehouse. */
+export async function openResources(config: DagsConfig, external: { orderStore: OrderStorePort }): Promise<OpenedResources> {
+  const opened = await resourcesByProfile[config.RS_PROFILE](config, external);
+  try {
+    await opened.warehouse.migrate();
+  } catch (error) {
+    await opened.close().catch(() => undefined);
+    throw error;
+  }
+  return opened;
+}

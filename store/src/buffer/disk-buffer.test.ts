@@ -1,0 +1,308 @@
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { captureLogger, ERROR_LEVEL, makeTempDir } from '../testing/capture-logger.ts';
+import { DiskBuffer, segmentFileName, type DiskBufferOptions } from './disk-buffer.ts';
+import { RECORD_HEADER_BYTES } from './record-format.ts';
+import { TestingFileSystem } from './testing-file-system.ts';
+
+interface Payload {
+  n: number;
+  text: string;
+}
+
+let dir: string;
+let cleanup: () => Promise<void>;
+const opened: DiskBuffer<Payload>[] = [];
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await makeTempDir('buffer'));
+});
+
+afterEach(async () => {
+  for (const buffer of opened.splice(0)) await buffer.close().catch(() => undefined);
+  await cleanup();
+});
+
+async function openBuffer(options: DiskBufferOptions<Payload> = {}): Promise<DiskBuffer<Payload>> {
+  const buffer = await DiskBuffer.open<Payload>(dir, { groupCommitWaitMs: 1, ...options });
+  opened.push(buffer);
+  return buffer;
+}
+
+const payload = (n: number): Payload => ({ n, text: `sale ${n}` });
+const builders = (from: number, count: number) => Array.from({ length: count }, (_, i) => () => payload(from + i));
+
+async function readAll(buffer: DiskBuffer<Payload>, afterSeq = 0) {
+  return buffer.readFrom(afterSeq, 1_000_000, Number.MAX_SAFE_INTEGER);
+}
+
+async function segmentFiles(): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.startsWith('segment-')).sort();
+}
+
+describe('DiskBuffer', () => {
+  it('appends, reads back in seq order and reads the same after a reopen', async () => {
+    const buffer = await openBuffer();
+    expect(await buffer.append(builders(1, 3))).toEqual([1, 2, 3]);
+    expect(await buffer.append(builders(4, 2))).toEqual([4, 5]);
+    const before = await readAll(buffer);
+    expect(before.map((record) => [record.seq, record.payload])).toEqual([1, 2, 3, 4, 5].map((n) => [n, payload(n)]));
+    await buffer.close();
+
+    const reopened = await openBuffer();
+    expect((await readAll(reopened)).map((record) => record.payload)).toEqual(before.map((record) => record.payload));
+    expect(reopened.stats()).toMatchObject({ lastSeq: 5, ackedSeq: 0, records: 5, quarantined: 0, state: 'open' });
+  });
+
+  it('hands each builder the seq its record gets, gap-free across restarts', async () => {
+    const buffer = await openBuffer();
+    const seen: number[] = [];
+    await buffer.append([(seq) => (seen.push(seq), payload(seq)), (seq) => (seen.push(seq), payload(seq))]);
+    await buffer.close();
+    const reopened = await openBuffer();
+    const seqs = await reopened.append(builders(0, 3));
+    expect(seen).toEqual([1, 2]);
+    expect(seqs).toEqual([3, 4, 5]);
+  });
+
+  it('keeps seqs in call order when appends overlap', async () => {
+    const buffer = await openBuffer();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => buffer.append(builders(i * 2, 2))));
+    expect(results.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await readAll(buffer)).map((record) => record.payload.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('reads from a seq in the middle, bounded by record count and bytes', async () => {
+    const buffer = await openBuffer();
+    // ~300 KB: several sparse-index entries, so the read seeks rather than scanning from 0.
+    for (let batch = 0; batch < 20; batch++) await buffer.append(builders(batch * 100 + 1, 100));
+    expect((await buffer.readFrom(1234, 3, Number.MAX_SAFE_INTEGER)).map((record) => record.seq)).toEqual([1235, 1236, 1237]);
+    const oneByBytes = await buffer.readFrom(10, 100, 1);
+    expect(oneByBytes.map((record) => record.seq)).toEqual([11]);
+    expect(await buffer.readFrom(2000, 10, 1_000_000)).toEqual([]);
+  });
+
+  it('shares one fsync among concurrent appends (group commit)', async () => {
+    const fs = new TestingFileSystem();
+    const buffer = await openBuffer({ fs, groupCommitWaitMs: 5 });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => buffer.append(builders(i, 1))));
+    expect(buffer.stats().lastSeq).toBe(50);
+    expect(fs.datasyncs).toBe(1);
+  });
+
+  it('gathers appends that arrive during an fsync into the next one, without any wait', async () => {
+    let releaseFirstSync!: () => void;
+    const firstSyncHeld = new Promise<void>((resolve) => (releaseFirstSync = resolve));
+    let syncs = 0;
+    const fs = new TestingFileSystem({ beforeDatasync: () => (++syncs === 1 ? firstSyncHeld : Promise.resolve()) });
+    const buffer = await openBuffer({ fs, groupCommitWaitMs: 0 });
+    const first = buffer.append(builders(1, 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const during = Array.from({ length: 20 }, (_, i) => buffer.append(builders(i + 2, 1)));
+    releaseFirstSync();
+    await Promise.all([first, ...during]);
+    expect(fs.datasyncs).toBe(2);
+    expect(buffer.stats().lastSeq).toBe(21);
+  });
+
+  it('resolves an append only after the fsync that covers it', async () => {
+    let releaseSync!: () => void;
+    const syncHeld = new Promise<void>((resolve) => (releaseSync = resolve));
+    const fs = new TestingFileSystem({ beforeDatasync: () => syncHeld });
+    const buffer = await openBuffer({ fs, groupCommitWaitMs: 0 });
+    let resolved = false;
+    const appended = buffer.append(builders(1, 1)).then((seqs) => ((resolved = true), seqs));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(resolved).toBe(false);
+    expect(await buffer.readFrom(0, 10, 1_000_000)).toEqual([]);
+    releaseSync();
+    expect(await appended).toEqual([1]);
+    expect(fs.datasyncs).toBe(1);
+  });
+
+  it('cuts a torn tail and keeps every record before it', async () => {
+    const buffer = await openBuffer();
+    await buffer.append(builders(1, 5));
+    await buffer.close();
+    const segment = join(dir, segmentFileName(1));
+    await truncate(segment, (await stat(segment)).size - 7);
+
+    const { logger, lines } = captureLogger();
+    const reopened = await openBuffer({ logger });
+    expect((await readAll(reopened)).map((record) => record.payload.n)).toEqual([1, 2, 3, 4]);
+    expect(reopened.stats()).toMatchObject({ lastSeq: 4, quarantined: 0 });
+    expect(lines.some((line) => line.msg.includes('torn tail'))).toBe(true);
+    // The torn record was never acknowledged, so its seq is free again.
+    expect(await reopened.append(builders(5, 1))).toEqual([5]);
+  });
+
+  it('quarantines a record with a flipped payload bit, reports it and keeps the records after it', async () => {
+    const buffer = await openBuffer();
+    await buffer.append(builders(1, 5));
+    await buffer.close();
+    const segment = join(dir, segmentFileName(1));
+    const bytes = await readFile(segment);
+    const recordLength = bytes.readUInt32LE(0) + RECORD_HEADER_BYTES;
+    bytes[2 * recordLength + RECORD_HEADER_BYTES + 3]! ^= 0x10; // third record's payload
+    await writeFile(segment, bytes);
+
+    const { logger, lines } = captureLogger();
+    const reopened = await openBuffer({ logger });
+    expect((await readAll(reopened)).map((record) => record.seq)).toEqual([1, 2, 4, 5]);
+    expect(reopened.stats().quarantined).toBe(1);
+    const errors = lines.filter((line) => line.level === ERROR_LEVEL);
+    expect(errors.map((line) => line.msg)).toContain('damaged buffer record moved to quarantine.log');
+    const quarantine = (await readFile(join(dir, 'quarantine.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(quarantine).toHaveLength(1);
+    expect(quarantine[0]).toMatchObject({ segment: segmentFileName(1), presumed_seqs: { first: 3, last: 3 }, reason: 'checksum mismatch' });
+    expect(await reopened.append(builders(6, 1))).toEqual([6]);
+    await reopened.close();
+
+    // The repair is durable: the next open finds a clean segment and still counts the quarantined record.
+    const again = await openBuffer();
+    expect(again.stats()).toMatchObject({ quarantined: 1, lastSeq: 6 });
+    expect((await readAll(again)).map((record) => record.seq)).toEqual([1, 2, 4, 5, 6]);
+  });
+
+  it('never reuses the seq of a quarantined last record', async () => {
+    const buffer = await openBuffer();
+    await buffer.append(builders(1, 3));
+    await buffer.close();
+    const segment = join(dir, segmentFileName(1));
+    const bytes = await readFile(segment);
+    bytes[bytes.length - 2]! ^= 0x01;
+    await writeFile(segment, bytes);
+
+    const { logger, lines } = captureLogger();
+    const reopened = await openBuffer({ logger });
+    expect(reopened.stats()).toMatchObject({ lastSeq: 3, quarantined: 1 });
+    expect(await reopened.append(builders(4, 1))).toEqual([4]);
+    await reopened.close();
+    const again = await openBuffer({ logger });
+    expect((await readAll(again)).map((record) => record.seq)).toEqual([1, 2, 4]);
+    expect(lines.filter((line) => line.msg.includes('missing'))).toEqual([]);
+  });
+
+  it('skips a damaged length field by finding the next good record', async () => {
+    const buffer = await openBuffer();
+    await buffer.append(builders(1, 4));
+    await buffer.close();
+    const segment = join(dir, segmentFileName(1));
+    const bytes = await readFile(segment);
+    const recordLength = bytes.readUInt32LE(0) + RECORD_HEADER_BYTES;
+    bytes.writeUInt32LE(0xfffffff0, recordLength); // second record's length
+    await writeFile(segment, bytes);
+
+    const reopened = await openBuffer();
+    expect((await readAll(reopened)).map((record) => record.seq)).toEqual([1, 3, 4]);
+    expect(reopened.stats().quarantined).toBe(1);
+  });
+
+  it('deletes fully acked segments, keeps the newest, and resumes after the cursor on reopen', async () => {
+    const deletedSeqs: number[] = [];
+    const options: DiskBufferOptions<Payload> = {
+      segmentBytes: 256,
+      beforeSegmentDelete: async (records) => void deletedSeqs.push(...records.map((record) => record.seq)),
+    };
+    const buffer = await openBuffer(options);
+    for (let n = 1; n <= 20; n++) await buffer.append(builders(n, 1));
+    const filesBefore = await segmentFiles();
+    expect(filesBefore.length).toBeGreaterThan(3);
+
+    await buffer.ack(15);
+    const filesAfter = await segmentFiles();
+    expect(filesAfter.length).toBeLessThan(filesBefore.length);
+    expect(deletedSeqs.length).toBeGreaterThan(0);
+    expect(Math.max(...deletedSeqs)).toBeLessThanOrEqual(15);
+    expect(deletedSeqs).toEqual(Array.from({ length: deletedSeqs.length }, (_, i) => i + 1));
+    expect((await buffer.readFrom(15, 100, 1_000_000)).map((record) => record.seq)).toEqual([16, 17, 18, 19, 20]);
+    await buffer.ack(20);
+    expect(await segmentFiles()).toHaveLength(1);
+    await buffer.close();
+
+    const reopened = await openBuffer(options);
+    expect(reopened.stats()).toMatchObject({ lastSeq: 20, ackedSeq: 20, records: 0, oldestUnackedAt: null });
+    expect(await reopened.append(builders(21, 1))).toEqual([21]);
+  });
+
+  it('reports the append time of the oldest unacked record', async () => {
+    const buffer = await openBuffer();
+    const before = Date.now();
+    await buffer.append(builders(1, 2));
+    const oldest = buffer.stats().oldestUnackedAt;
+    expect(oldest).not.toBeNull();
+    expect(Date.parse(oldest!)).toBeGreaterThanOrEqual(before);
+    await buffer.ack(2);
+    expect(buffer.stats().oldestUnackedAt).toBeNull();
+  });
+
+  it('rejects appends past the size cap with RS_ERR_BUFFER_FULL and loses nothing', async () => {
+    const buffer = await openBuffer({ segmentBytes: 256, maxBytes: 1024 });
+    let accepted = 0;
+    let fullError: unknown;
+    for (let n = 1; n <= 50 && !fullError; n++) {
+      try {
+        await buffer.append(builders(n, 1));
+        accepted += 1;
+      } catch (error) {
+        fullError = error;
+      }
+    }
+    expect(fullError).toMatchObject({ code: 'RS_ERR_BUFFER_FULL', retriable: true, httpStatus: 503 });
+    expect(buffer.stats().bytes).toBeLessThanOrEqual(1024);
+    expect((await readAll(buffer)).map((record) => record.seq)).toEqual(Array.from({ length: accepted }, (_, i) => i + 1));
+    // Acking frees whole segments; the next append continues the seqs without a gap.
+    await buffer.ack(accepted);
+    expect(await buffer.append(builders(99, 1))).toEqual([accepted + 1]);
+  });
+
+  it('after a failed fsync acknowledges nothing and rejects every later append and ack', async () => {
+    let failing = false;
+    const { logger, lines } = captureLogger();
+    const fs = new TestingFileSystem({ failDatasync: () => failing });
+    const buffer = await openBuffer({ fs, logger });
+    await buffer.append(builders(1, 1));
+    failing = true;
+    await expect(buffer.append(builders(2, 1))).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_IO' });
+    failing = false;
+    await expect(buffer.append(builders(3, 1))).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_IO' });
+    await expect(buffer.ack(1)).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_IO' });
+    expect(buffer.stats()).toMatchObject({ state: 'failed', lastSeq: 1, ackedSeq: 0 });
+    expect((await readAll(buffer)).map((record) => record.seq)).toEqual([1]);
+    expect(lines.some((line) => line.level === ERROR_LEVEL && line.msg.includes('fail-stop'))).toBe(true);
+    await buffer.close();
+
+    // A restart re-reads the disk: the unacknowledged write may or may not be there, seq 1 is.
+    const reopened = await openBuffer();
+    const seqs = (await readAll(reopened)).map((record) => record.seq);
+    expect(seqs[0]).toBe(1);
+    expect(seqs.length).toBeLessThanOrEqual(2);
+    expect(reopened.stats().ackedSeq).toBe(0);
+  });
+
+  it('wakes a waiting reader as soon as a record is durable', async () => {
+    const buffer = await openBuffer();
+    const started = Date.now();
+    const woke = buffer.waitForAppend(0, 10_000);
+    await buffer.append(builders(1, 1));
+    await woke;
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('rejects an ack beyond the durable seq', async () => {
+    const buffer = await openBuffer();
+    await buffer.append(builders(1, 2));
+    await expect(buffer.ack(3)).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_ACK_RANGE' });
+  });
+
+  it('flushes accepted appends on close', async () => {
+    const buffer = await openBuffer({ groupCommitWaitMs: 50 });
+    const appended = buffer.append(builders(1, 3));
+    await buffer.close();
+    expect(await appended).toEqual([1, 2, 3]);
+    await expect(buffer.append(builders(4, 1))).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_CLOSED' });
+    const reopened = await openBuffer();
+    expect(reopened.stats().lastSeq).toBe(3);
+  });
+});

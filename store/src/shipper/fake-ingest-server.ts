@@ -1,0 +1,86 @@
+/**
+ * A fake of central's Ingest service for unit tests (127.0.0.1, port 0 or a given one): checks the
+ * store credential like central does, records every event it receives (duplicates included) and acks
+ * per event. Knobs let a test drop acks, reject events, or die in the middle of a stream.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { isStoreKeyValid } from '@retail-sync/libs/domain';
+import { ingestService, METADATA_AUTHORIZATION, METADATA_STORE_ID, type EventAck, type ShipAck, type ShipBatch, type WireSaleEvent } from '@retail-sync/libs/proto';
+
+export interface FakeIngestOptions {
+  secret: string;
+  port?: number;
+  /** Outcome per event; default ACCEPTED, DUPLICATE when its event_id was seen before. */
+  outcome?: (event: WireSaleEvent, seenBefore: boolean) => EventAck['outcome'];
+  /** Acks only the first n events of each batch (partial ack). */
+  ackFirst?: number;
+  /** Shuts the whole server down when this many batches have arrived, without acking the last one. */
+  dieAfterBatches?: number;
+}
+
+export class FakeIngestServer {
+  /** Every event received, in arrival order, duplicates included. */
+  readonly received: WireSaleEvent[] = [];
+  readonly batches: ShipBatch[] = [];
+  readonly authFailures: string[] = [];
+  private readonly seen = new Set<string>();
+
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+    private readonly options: FakeIngestOptions,
+  ) {}
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get distinctEventIds(): Set<string> {
+    return new Set(this.received.map((event) => event.event_id));
+  }
+
+  static async start(options: FakeIngestOptions): Promise<FakeIngestServer> {
+    const server = new grpc.Server();
+    const ready: { fake?: FakeIngestServer } = {};
+    server.addService(ingestService().service, {
+      Ship: (call: grpc.ServerDuplexStream<ShipBatch, ShipAck>) => ready.fake!.handle(call),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    ready.fake = new FakeIngestServer(server, port, options);
+    return ready.fake;
+  }
+
+  private handle(call: grpc.ServerDuplexStream<ShipBatch, ShipAck>): void {
+    const storeId = String(call.metadata.get(METADATA_STORE_ID)[0] ?? '');
+    const key = String(call.metadata.get(METADATA_AUTHORIZATION)[0] ?? '').replace(/^Bearer /, '');
+    if (!storeId || !isStoreKeyValid(this.options.secret, storeId, key)) {
+      this.authFailures.push(storeId);
+      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'invalid store credential' });
+      return;
+    }
+    call.on('data', (batch: ShipBatch) => {
+      this.batches.push(batch);
+      this.received.push(...batch.events);
+      if (this.options.dieAfterBatches !== undefined && this.batches.length >= this.options.dieAfterBatches) {
+        this.server.forceShutdown();
+        return;
+      }
+      const events = this.options.ackFirst === undefined ? batch.events : batch.events.slice(0, this.options.ackFirst);
+      const acks: EventAck[] = events.map((event) => {
+        const seenBefore = this.seen.has(event.event_id);
+        this.seen.add(event.event_id);
+        const outcome = this.options.outcome?.(event, seenBefore) ?? (seenBefore ? 'DUPLICATE' : 'ACCEPTED');
+        return { event_id: event.event_id, seq: event.seq, outcome, reason_code: outcome === 'REJECTED' ? 'RS_ERR_INVALID_EVENT' : '', reason: '' };
+      });
+      call.write({ batch_id: batch.batch_id, acks });
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.server.forceShutdown();
+  }
+}

@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEV_STORE_KEY_SECRET, type SaleEvent } from '@retail-sync/libs/domain';
+import { DiskBuffer } from '../buffer/index.ts';
+import { captureLogger, ERROR_LEVEL, makeTempDir } from '../testing/capture-logger.ts';
+import { saleEvent } from '../testing/sale-factory.ts';
+import { FakeIngestServer, type FakeIngestOptions } from './fake-ingest-server.ts';
+import { GrpcShipper, type GrpcShipperOptions } from './grpc-shipper.ts';
+
+const STORE = 'nyc-001';
+let dir: string;
+let cleanup: () => Promise<void>;
+const running: { stop(): Promise<void> }[] = [];
+let buffer: DiskBuffer<SaleEvent>;
+
+beforeEach(async () => {
+  ({ dir, cleanup } = await makeTempDir('shipper'));
+  buffer = await DiskBuffer.open<SaleEvent>(dir, { groupCommitWaitMs: 0 });
+});
+
+afterEach(async () => {
+  for (const item of running.splice(0).reverse()) await item.stop();
+  await buffer.close();
+  await cleanup();
+});
+
+async function fake(options: FakeIngestOptions): Promise<FakeIngestServer> {
+  const server = await FakeIngestServer.start(options);
+  running.push(server);
+  return server;
+}
+
+function shipper(endpoints: string[], overrides: Partial<GrpcShipperOptions> = {}): GrpcShipper {
+  const instance = new GrpcShipper(buffer, {
+    storeId: STORE,
+    keySecret: DEV_STORE_KEY_SECRET,
+    endpoints,
+    batchMaxEvents: 100,
+    batchMaxBytes: 1024 * 1024,
+    ackTimeoutMs: 2_000,
+    connectTimeoutMs: 300,
+    backoffBaseMs: 10,
+    backoffMaxMs: 100,
+    authBackoffMs: 200,
+    breakerFailures: 3,
+    breakerHalfOpenMs: 500,
+    idlePollMs: 50,
+    logger: captureLogger('silent').logger,
+    ...overrides,
+  });
+  running.push(instance);
+  instance.start();
+  return instance;
+}
+
+async function appendEvents(count: number): Promise<SaleEvent[]> {
+  const events: SaleEvent[] = [];
+  await buffer.append(
+    Array.from({ length: count }, () => (seq: number) => {
+      const event = saleEvent(STORE, seq);
+      events.push(event);
+      return event;
+    }),
+  );
+  return events;
+}
+
+async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function unusedEndpoint(): Promise<string> {
+  const server = await FakeIngestServer.start({ secret: DEV_STORE_KEY_SECRET });
+  await server.stop();
+  return server.endpoint;
+}
+
+describe('GrpcShipper', () => {
+  it('ships every event in seq order with the store credential and advances the cursor to the last ack', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET });
+    const events = await appendEvents(250);
+    shipper([central.endpoint]);
+    await eventually(() => buffer.stats().ackedSeq === 250);
+    expect(central.received.map((event) => event.seq)).toEqual(events.map((event) => event.seq));
+    expect(central.received.map((event) => event.event_id)).toEqual(events.map((event) => event.event_id));
+    expect(central.batches.every((batch) => batch.events.length <= 100 && batch.high_water_seq === 250)).toBe(true);
+    expect(JSON.parse(central.received[0]!.sale_json.toString('utf8'))).toEqual(events[0]!.sale);
+    expect(central.authFailures).toEqual([]);
+  });
+
+  it('wakes up promptly for events appended while idle', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET });
+    const ship = shipper([central.endpoint], { idlePollMs: 5_000 });
+    await eventually(() => ship.status().state === 'shipping');
+    const started = Date.now();
+    await appendEvents(3);
+    await eventually(() => buffer.stats().ackedSeq === 3);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('does not move the cursor while central acks none of a batch', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET, ackFirst: 0 });
+    await appendEvents(5);
+    const ship = shipper([central.endpoint]);
+    await eventually(() => central.batches.length >= 2);
+    expect(buffer.stats()).toMatchObject({ ackedSeq: 0, records: 5 });
+    expect(ship.status().last_error).toContain('covers none');
+  });
+
+  it('advances only over the acked prefix of a partially acked batch and re-sends the rest', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET, ackFirst: 3 });
+    const events = await appendEvents(10);
+    shipper([central.endpoint]);
+    await eventually(() => buffer.stats().ackedSeq === 10);
+    expect(central.batches[0]!.events).toHaveLength(10);
+    expect(central.batches[1]!.events[0]!.seq).toBe(4);
+    expect(central.distinctEventIds).toEqual(new Set(events.map((event) => event.event_id)));
+  });
+
+  it('moves past events central rejected (they are dead-lettered there)', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET, outcome: (event) => (event.seq === 2 ? 'REJECTED' : 'ACCEPTED') });
+    await appendEvents(4);
+    const ship = shipper([central.endpoint]);
+    await eventually(() => buffer.stats().ackedSeq === 4);
+    expect(ship.status()).toMatchObject({ acked_events: 4, rejected_events: 1 });
+    expect(central.received).toHaveLength(4);
+  });
+
+  it('loses nothing when central dies mid-stream: re-sends unacked events to the restarted server', async () => {
+    const first = await fake({ secret: DEV_STORE_KEY_SECRET, dieAfterBatches: 3 });
+    const events = await appendEvents(500);
+    shipper([first.endpoint]);
+    await eventually(() => first.batches.length >= 3);
+    const ackedByFirst = buffer.stats().ackedSeq;
+    expect(ackedByFirst).toBe(200); // two batches acked, the third died with the server
+
+    const second = await fake({ secret: DEV_STORE_KEY_SECRET, port: first.port });
+    await eventually(() => buffer.stats().ackedSeq === 500);
+    const all = new Set([...first.distinctEventIds, ...second.distinctEventIds]);
+    expect(all).toEqual(new Set(events.map((event) => event.event_id)));
+    expect(second.received[0]!.seq).toBe(ackedByFirst + 1);
+    // The third batch reached the first server unacked, so it arrived at least twice in total.
+    const deliveries = [...first.received, ...second.received].filter((event) => event.seq === 201);
+    expect(deliveries.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails over to the next endpoint when the first one is down', async () => {
+    const down = await unusedEndpoint();
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET });
+    await appendEvents(20);
+    const ship = shipper([down, central.endpoint]);
+    await eventually(() => buffer.stats().ackedSeq === 20);
+    expect(central.received).toHaveLength(20);
+    expect(ship.status()).toMatchObject({ endpoint: central.endpoint, state: 'shipping' });
+  });
+
+  it('keeps every event and acks nothing when central refuses the credential', async () => {
+    const central = await fake({ secret: 'central-has-another-secret' });
+    await appendEvents(5);
+    const { logger, lines } = captureLogger('warn');
+    const ship = shipper([central.endpoint], { logger });
+    await eventually(() => ship.status().state === 'unauthenticated');
+    expect(central.authFailures).toContain(STORE);
+    expect(central.received).toEqual([]);
+    expect(buffer.stats()).toMatchObject({ ackedSeq: 0, records: 5 });
+    expect(lines.some((line) => line.level === ERROR_LEVEL && line.msg.includes('refused'))).toBe(true);
+    expect((await buffer.readFrom(0, 10, 1_000_000)).map((record) => record.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+});

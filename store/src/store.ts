@@ -1,0 +1,111 @@
+/**
+ * Composes one store: receipt index → buffer → intake server + shipper. Start order matters: the
+ * receipt index exists before the buffer opens (recovery may delete acked segments and the index must
+ * persist their keys first), and learns the buffered keys before intake takes its first request.
+ * Stop order: intake (in-flight requests finish their fsync), shipper, buffer, in that order.
+ */
+import type { SaleEvent } from '@retail-sync/libs/domain';
+import { createLogger, type Logger } from '@retail-sync/libs/log';
+import { DiskBuffer, nodeFileSystem, type BufferFileSystem } from './buffer/index.ts';
+import { storeDataDir, type StoreConfig } from './config.ts';
+import { buildIntakeServer, ReceiptIndex, SaleIntake, type StoreStatus } from './intake/index.ts';
+import { GrpcShipper } from './shipper/index.ts';
+
+export interface RunningStore {
+  /** Intake base URL, e.g. http://127.0.0.1:5001 */
+  url: string;
+  status(): StoreStatus;
+  /** Graceful stop: intake, shipper, buffer. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartStoreOptions {
+  logger?: Logger;
+  /** File-system seam under the buffer (tests). */
+  fs?: BufferFileSystem;
+  /** Start the shipper (default true); tests of intake alone turn it off. */
+  ship?: boolean;
+}
+
+export async function startStore(config: StoreConfig, options: StartStoreOptions = {}): Promise<RunningStore> {
+  const storeId = config.RS_STORE_ID;
+  const logger = options.logger ?? createLogger({ service: 'store', level: config.RS_LOG_LEVEL, bindings: { store_id: storeId } });
+  const fs = options.fs ?? nodeFileSystem;
+  const dir = storeDataDir(config);
+
+  const receipts = await ReceiptIndex.open(dir, { fs, retentionMs: config.RS_IDEMPOTENCY_RETENTION_HOURS * 3_600_000, logger: logger.child({ component: 'receipts' }) });
+  const buffer = await DiskBuffer.open<SaleEvent>(dir, {
+    segmentBytes: config.RS_BUFFER_SEGMENT_BYTES,
+    maxBytes: config.RS_BUFFER_MAX_BYTES,
+    groupCommitWaitMs: config.RS_BUFFER_GROUP_COMMIT_WAIT_MS,
+    groupCommitMaxBytes: config.RS_BUFFER_GROUP_COMMIT_MAX_BYTES,
+    logger,
+    fs,
+    beforeSegmentDelete: (records) => receipts.persist(records.map((record) => record.payload)),
+  });
+  await receipts.rememberBuffered(buffer);
+
+  const shipper = new GrpcShipper(buffer, {
+    storeId,
+    keySecret: config.RS_STORE_KEY_SECRET,
+    endpoints: config.RS_CENTRAL_GRPC_ENDPOINTS,
+    batchMaxEvents: config.RS_SHIP_BATCH_MAX_EVENTS,
+    batchMaxBytes: config.RS_SHIP_BATCH_MAX_BYTES,
+    ackTimeoutMs: config.RS_SHIP_ACK_TIMEOUT_MS,
+    connectTimeoutMs: config.RS_SHIP_CONNECT_TIMEOUT_MS,
+    backoffBaseMs: config.RS_SHIP_BACKOFF_BASE_MS,
+    backoffMaxMs: config.RS_SHIP_BACKOFF_MAX_MS,
+    authBackoffMs: config.RS_SHIP_AUTH_BACKOFF_MS,
+    breakerFailures: config.RS_SHIP_BREAKER_FAILURES,
+    breakerHalfOpenMs: config.RS_SHIP_BREAKER_HALF_OPEN_MS,
+    idlePollMs: config.RS_SHIP_IDLE_POLL_MS,
+    logger,
+  });
+
+  const status = (): StoreStatus => {
+    const stats = buffer.stats();
+    const shipping = shipper.status();
+    return {
+      store_id: storeId,
+      last_seq: stats.lastSeq,
+      acked_seq: stats.ackedSeq,
+      buffered_records: stats.records,
+      buffered_bytes: stats.bytes,
+      quarantined: stats.quarantined,
+      oldest_unacked_at: stats.oldestUnackedAt,
+      buffer_state: stats.state,
+      shipper: { endpoint: shipping.endpoint, state: shipping.state, last_error: shipping.last_error },
+    };
+  };
+
+  const app = buildIntakeServer({
+    intake: new SaleIntake({ storeId, buffer, receipts, logger }),
+    status,
+    maxSalesPerRequest: config.RS_INTAKE_MAX_SALES_PER_REQUEST,
+    bodyLimitBytes: config.RS_INTAKE_BODY_LIMIT_BYTES,
+    logger,
+  });
+  try {
+    await app.listen({ host: config.RS_STORE_HOST, port: config.RS_STORE_PORT });
+  } catch (error) {
+    await buffer.close();
+    throw error;
+  }
+  if (options.ship !== false) shipper.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.RS_STORE_PORT;
+  const url = `http://${config.RS_STORE_HOST}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    status,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await shipper.stop();
+        await buffer.close();
+        logger.info('store stopped');
+      })()),
+  };
+}
