@@ -14,6 +14,11 @@ describe('loadDagsConfig', () => {
       RS_DAG_RETRY_BACKOFF_MS: 500,
       RS_DAG_LEASE_TTL_MS: 60_000,
       RS_DAG_CATCHUP_MAX_DAYS: 31,
+      RS_CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+      RS_CLICKHOUSE_DATABASE: 'retail_sync',
+      RS_CLICKHOUSE_USER: 'default',
+      RS_CLICKHOUSE_PASSWORD: '',
+      RS_CLICKHOUSE_REQUEST_TIMEOUT_MS: 60_000,
     });
     expect(config.RS_DAG_RUNNER_ID).toMatch(new RegExp(`-${process.pid}$`));
   });
@@ -26,5 +31,7 @@ describe('loadDagsConfig', () => {
   it('names the bad key when a value is invalid', () => {
     expect(() => loadDagsConfig({ RS_DAG_TICK_CRON: 'every minute' })).toThrow(expect.objectContaining({ code: 'RS_ERR_CONFIG', message: expect.stringContaining('RS_DAG_TICK_CRON') }));
     expect(() => loadDagsConfig({ RS_DAG_TASK_ATTEMPTS: '0' })).toThrow(expect.objectContaining({ message: expect.stringContaining('RS_DAG_TASK_ATTEMPTS') }));
+    expect(() => loadDagsConfig({ RS_CLICKHOUSE_DATABASE: 'x; DROP' })).toThrow(expect.objectContaining({ message: expect.stringContaining('RS_CLICKHOUSE_DATABASE') }));
+    expect(() => loadDagsConfig({ RS_CLICKHOUSE_URL: 'localhost:8123' })).toThrow(expect.objectContaining({ message: expect.stringContaining('RS_CLICKHOUSE_URL') }));
   });
 });

@@ -1,12 +1,14 @@
 /**
  * DAG runner configuration: one zod schema, keys are the env names. Every key is documented with its
- * default; `loadDagsConfig` derives the warehouse path from RS_DATA_DIR when it is not set.
+ * default; `loadDagsConfig` derives the warehouse path from RS_DATA_DIR when it is not set. The
+ * ClickHouse keys (production profile) come from the adapter's own config (warehouse/clickhouse/config.ts).
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
 import { Cron } from 'croner';
+import { clickhouseConfigShape } from './warehouse/clickhouse/config.ts';
 
 const cronPattern = z.string().refine(isCronPattern, { error: 'must be a cron pattern (5 fields, or 6 with seconds first)' });
 
@@ -39,6 +41,7 @@ export const dagsConfigSchema = z.object({
   RS_DAG_CATCHUP_MAX_DAYS: env.int(31, 1, 3_660),
   /** This runner's identity in leases and run history. Default `<hostname>-<pid>`. */
   RS_DAG_RUNNER_ID: env.string(`${hostname()}-${process.pid}`),
+  ...clickhouseConfigShape,
 });
 
 export type DagsConfig = Omit<z.infer<typeof dagsConfigSchema>, 'RS_WAREHOUSE_PATH'> & { RS_WAREHOUSE_PATH: string };

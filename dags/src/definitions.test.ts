@@ -27,8 +27,8 @@ describe('definitions', () => {
     }
   });
 
-  it('refuse the production profile until its warehouse adapter exists', async () => {
-    const config = loadDagsConfig({ RS_PROFILE: 'production' });
-    await expect(openResources(config, { orderStore: new InMemoryOrderStore() })).rejects.toMatchObject({ code: 'RS_ERR_CONFIG' });
+  it('open the production profile on ClickHouse, failing retriably when the server is unreachable', async () => {
+    const config = loadDagsConfig({ RS_PROFILE: 'production', RS_CLICKHOUSE_URL: 'http://127.0.0.1:1', RS_CLICKHOUSE_REQUEST_TIMEOUT_MS: '2000' });
+    await expect(openResources(config, { orderStore: new InMemoryOrderStore() })).rejects.toMatchObject({ code: 'RS_ERR_DEPENDENCY_UNAVAILABLE', retriable: true });
   });
 });

@@ -1,15 +1,15 @@
 /**
  * Definitions: the one place that says which jobs exist and which resources they get per deployment
  * profile (Dagster's definitions.py). Jobs read resources by key only, so the embedded profile (DuckDB)
- * and production (ClickHouse, next issue) run the same job code.
+ * and production (ClickHouse) run the same job code.
  */
-import { commonErrors } from '@retail-sync/libs/errors';
 import type { OrderStorePort, WarehousePort } from '@retail-sync/libs/ports';
 import type { DagsConfig } from './config.ts';
 import type { Job } from './engine/job.ts';
 import type { EngineStores } from './engine/stores.ts';
 import type { DagResources } from './jobs/resources.ts';
 import { sales_rollups } from './jobs/sales_rollups.ts';
+import { ClickHouseWarehouse, clickHouseOptionsFromConfig } from './warehouse/clickhouse/index.ts';
 import { DuckDbWarehouse } from './warehouse/duckdb/index.ts';
 
 /** Every job the runner schedules; each lives in jobs/<id>.ts. */
@@ -31,8 +31,9 @@ export const resourcesByProfile: Record<DagsConfig['RS_PROFILE'], ResourceFactor
     const warehouse = await DuckDbWarehouse.open({ path: config.RS_WAREHOUSE_PATH });
     return { resources: { warehouse, orderStore }, warehouse, engineStores: warehouse.engineStores(), close: () => warehouse.close() };
   },
-  production: async () => {
-    throw commonErrors.create('RS_ERR_CONFIG', 'dags: RS_PROFILE=production needs the ClickHouse warehouse adapter, which is not built yet; use RS_PROFILE=embedded');
+  production: async (config, { orderStore }) => {
+    const warehouse = await ClickHouseWarehouse.open(clickHouseOptionsFromConfig(config));
+    return { resources: { warehouse, orderStore }, warehouse, engineStores: warehouse.engineStores(), close: () => warehouse.close() };
   },
 };
 

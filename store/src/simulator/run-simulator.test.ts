@@ -64,15 +64,21 @@ describe('SaleGenerator', () => {
     expect(milkLine?.unit_price_minor).toBe(milk.list_price_minor * 80);
   });
 
-  it('makes each malformed sale a different kind, each rejected with a named field', () => {
+  it('makes each malformed sale a different kind: intake rejects all but the unknown SKU, naming the field', () => {
     const generator = new SaleGenerator(catalogStore('nyc-001'), catalog, seededRandom(1));
-    const bad = Array.from({ length: 5 }, () => generator.next(1));
+    const bad = Array.from({ length: MALFORMED_KINDS.length }, () => generator.next(1));
     expect(bad.map((sale) => sale.malformed)).toEqual([...MALFORMED_KINDS]);
     const fields = bad.map((sale) => {
       const parsed = parseSale({ ...sale.body, store_id: 'nyc-001' });
       return parsed.ok ? '(valid)' : parsed.issues[0]!.field;
     });
-    expect(fields).toEqual(['lines.0.unit_price_minor', 'total_minor', 'payment_method', 'currency', 'occurred_at']);
+    expect(fields).toEqual(['lines.0.unit_price_minor', 'total_minor', 'payment_method', 'currency', 'occurred_at', '(valid)']);
+    expect(bad.at(-1)!.body.lines[0]!.sku).toBe('not-in-catalog');
+  });
+
+  it('tags receipt numbers with the run tag so reruns never reuse a receipt', () => {
+    const tagged = new SaleGenerator(catalogStore('nyc-001'), catalog, seededRandom(1), 1, undefined, 'run7');
+    expect(tagged.next(0).body.receipt_no).toMatch(/^pos-1-run7-\d{7}$/);
   });
 });
 

@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   catalog: SimulatorCatalog;
   seed: number;
   terminalsPerStore?: number;
+  /** Tag put into receipt numbers so repeated runs against the same stores never reuse a receipt. */
+  runTag?: string;
   /** Attempts per request on 503 / connection errors before the request's sales count as unconfirmed. @default 30 */
   maxAttempts?: number;
   fetch?: typeof fetch;
@@ -84,7 +86,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulatio
 
 async function simulateStore(store: SimulatedStore, options: SimulatorOptions, ratePerSecond: number | undefined): Promise<StoreSimulationResult> {
   const random = seededRandom(seedFor(options.seed, store.store_id));
-  const generator = new SaleGenerator(store, options.catalog, random, options.terminalsPerStore ?? 3);
+  const generator = new SaleGenerator(store, options.catalog, random, options.terminalsPerStore ?? 3, undefined, options.runTag);
   const counts: StoreSimulationCounts = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, retries: 0, unconfirmed: 0 };
   const confirmed = new Map<string, AcceptedSale>();
   const sentGood: PosSale[] = [];

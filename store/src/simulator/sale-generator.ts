@@ -29,7 +29,12 @@ export interface SimulatorCatalog {
   products: CatalogProduct[];
 }
 
-export const MALFORMED_KINDS = ['float_money', 'totals_mismatch', 'missing_field', 'unknown_currency', 'bad_date'] as const;
+/**
+ * Kinds of bad sales, sent in turn. All but `unknown_sku` fail the store's intake check (4xx naming the
+ * field); `unknown_sku` is well-formed, so the store accepts it and central dead-letters it at
+ * enrichment (RS_ERR_UNKNOWN_PRODUCT): the path a catalog gap takes in real life.
+ */
+export const MALFORMED_KINDS = ['float_money', 'totals_mismatch', 'missing_field', 'unknown_currency', 'bad_date', 'unknown_sku'] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
 export interface GeneratedSale {
@@ -58,6 +63,8 @@ export class SaleGenerator {
     private readonly random: Random,
     terminalCount = 3,
     private readonly now: () => Date = () => new Date(),
+    /** Makes receipt numbers unique across simulator runs against the same store (else a rerun's receipts look like POS retries). */
+    private readonly runTag = '',
   ) {
     if (catalog.products.length === 0) throw new Error('the simulator needs at least one catalog product');
     this.terminals = Array.from({ length: terminalCount }, (_, i) => ({ terminalId: `pos-${i + 1}`, nextReceipt: 1, reversible: [] }));
@@ -76,7 +83,8 @@ export class SaleGenerator {
   }
 
   private receiptNo(terminal: TerminalState): string {
-    return `${terminal.terminalId}-${String(terminal.nextReceipt++).padStart(7, '0')}`;
+    const number = String(terminal.nextReceipt++).padStart(7, '0');
+    return this.runTag ? `${terminal.terminalId}-${this.runTag}-${number}` : `${terminal.terminalId}-${number}`;
   }
 
   private basket(terminal: TerminalState): PosSale {
@@ -135,6 +143,9 @@ export class SaleGenerator {
         break;
       case 'bad_date':
         sale.occurred_at = sale.occurred_at.replace(/^(\d{4})-\d{2}-\d{2}/, '$1-02-30');
+        break;
+      case 'unknown_sku':
+        sale.lines[0]!.sku = 'not-in-catalog';
         break;
     }
     return { body: sale, malformed: kind };

@@ -1,0 +1,177 @@
+/**
+ * WarehousePort on ClickHouse (production profile). Every write replaces one business_date partition:
+ * the rows go into a private staging copy of the target table (CREATE TABLE … AS target, same partition
+ * key), then `ALTER TABLE target REPLACE PARTITION '<date>' FROM staging` swaps the whole day in at once
+ * (18.16 and current ClickHouse both have it), and the staging table is dropped. So a task run twice
+ * leaves the same rows, a reader sees the old day or the new day and never half of one, and two runs of
+ * one day that overlap (a lost lease) still end with one run's complete rows, never a mix. SQL comes from
+ * dags/sql/clickhouse (migrations/, rollups/, queries/) with `{name:Type}` placeholders bound client-side
+ * (18.16 has no server-side query parameters: see sql-literals.ts). Results are meant to be identical to
+ * the DuckDB adapter's for the same facts (the contract suite and the rollup expectations prove it).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FactSaleLine, WarehousePort } from '@retail-sync/libs/ports';
+import { dagsErrors } from '../../errors.ts';
+import { assertBusinessDate } from '../../engine/partitions.ts';
+import type { EngineStores } from '../../engine/stores.ts';
+import { isRollupName, ROLLUP_NAMES } from '../rollups.ts';
+import { ClickHouseSession, type Row } from './clickhouse-session.ts';
+import { clickHouseWarehouseOptionsSchema, type ClickHouseWarehouseOptions, type ResolvedClickHouseWarehouseOptions } from './config.ts';
+import { ClickHouseJobStateStore, ClickHousePartitionLeases, ClickHouseRunHistory } from './engine-stores.ts';
+import { applyMigrations, readMigrations } from './migrations.ts';
+import { quoteString, toClickHouseDateTime } from './sql-literals.ts';
+import { toWarehouseError } from './should-retry.ts';
+
+/** Staging tables end in this plus 12 hex digits; migrate() drops stale ones. */
+const STAGING_MARK = '__stage_';
+/** Staging inserts are never deduplicated: on a Replicated table a repeated identical block would be dropped. */
+const STAGING_INSERT_SETTINGS = { insert_deduplicate: 0 } as const;
+
+export class ClickHouseWarehouse implements WarehousePort {
+  private readonly sqlFiles = new Map<string, string>();
+  private readonly tableColumns = new Map<string, string[]>();
+
+  private constructor(
+    private readonly session: ClickHouseSession,
+    private readonly options: ResolvedClickHouseWarehouseOptions,
+  ) {}
+
+  /** Creates the client (no request yet); call migrate() before use, it also creates the database. */
+  static async open(options: ClickHouseWarehouseOptions = {}): Promise<ClickHouseWarehouse> {
+    const resolved = clickHouseWarehouseOptionsSchema.parse(options);
+    return new ClickHouseWarehouse(new ClickHouseSession(resolved), resolved);
+  }
+
+  async migrate(): Promise<void> {
+    await this.guard('migrate', async () => {
+      // The session names the database on every request, so it must exist before the session's first one.
+      const bootstrap = new ClickHouseSession({ ...this.options, database: 'default' });
+      try {
+        await bootstrap.command(`CREATE DATABASE IF NOT EXISTS ${this.options.database}`);
+      } finally {
+        await bootstrap.close();
+      }
+      await applyMigrations(this.session, readMigrations(join(this.options.sqlDir, 'migrations')));
+      await this.dropStaleStaging();
+    });
+  }
+
+  async replaceFacts(businessDate: string, rows: FactSaleLine[]): Promise<number> {
+    assertBusinessDate(businessDate);
+    const stray = rows.find((row) => row.business_date !== businessDate);
+    if (stray) {
+      throw dagsErrors.create('RS_ERR_PARTITION_MISMATCH', `fact ${stray.event_id}#${stray.line_no} is dated ${stray.business_date}, not ${businessDate}`);
+    }
+    const batch = this.options.insertBatchRows;
+    return this.guard(`replaceFacts ${businessDate}`, () =>
+      this.replacePartition('fact_sales_line', businessDate, async (staging) => {
+        for (let start = 0; start < rows.length; start += batch) {
+          await this.session.insert(staging, rows.slice(start, start + batch).map(toClickHouseFact), STAGING_INSERT_SETTINGS);
+        }
+        return rows.length;
+      }),
+    );
+  }
+
+  async runRollup(name: string, businessDate: string): Promise<number> {
+    assertBusinessDate(businessDate);
+    if (!isRollupName(name)) throw dagsErrors.create('RS_ERR_UNKNOWN_ROLLUP', `no rollup "${name}" (known: ${ROLLUP_NAMES.join(', ')})`);
+    const select = this.sqlFile('rollups', `${name}.sql`);
+    return this.guard(`rollup ${name} ${businessDate}`, async () => {
+      // INSERT … SELECT matches columns by position; naming them on both sides makes it by name, like DuckDB's BY NAME.
+      const columns = (await this.columnsOf(name)).join(', ');
+      return this.replacePartition(name, businessDate, async (staging) => {
+        await this.session.command(`INSERT INTO ${staging} (${columns}) SELECT ${columns} FROM (${select})`, { business_date: businessDate }, STAGING_INSERT_SETTINGS);
+        const [counted] = await this.session.rows<{ rows: number }>(`SELECT count() AS rows FROM ${staging}`);
+        return counted?.rows ?? 0;
+      });
+    });
+  }
+
+  rollupNames(): string[] {
+    return [...ROLLUP_NAMES];
+  }
+
+  async factSeqsForStore(storeId: string, fromSeq: number, toSeq: number): Promise<Array<{ seq: number; sales: number; total_minor: number }>> {
+    const sql = this.sqlFile('queries', 'fact_seqs_for_store.sql');
+    return this.guard(`factSeqsForStore ${storeId}`, () =>
+      this.session.rows<{ seq: number; sales: number; total_minor: number }>(sql, { store_id: storeId, from_seq: fromSeq, to_seq: toSeq }),
+    );
+  }
+
+  /** ClickHouse SQL; params bind to `{name:Type}` placeholders (String, Date, DateTime, [U]Int*, Nullable(…)). */
+  async query<R extends Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<R[]> {
+    return this.guard('query', () => this.session.rows<R & Row>(sql, params));
+  }
+
+  /** Run history, partition leases and job state in this warehouse's database (tables from migration 0004). */
+  engineStores(): EngineStores {
+    return {
+      history: new ClickHouseRunHistory(this.session),
+      leases: new ClickHousePartitionLeases(this.session, this.options.leaseSettleMs),
+      jobState: new ClickHouseJobStateStore(this.session),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+
+  /** Fills a fresh staging copy of `table` via `fill`, swaps its `businessDate` partition in, drops it. */
+  private async replacePartition(table: string, businessDate: string, fill: (staging: string) => Promise<number>): Promise<number> {
+    const staging = `${table}${STAGING_MARK}${randomBytes(6).toString('hex')}`;
+    await this.session.command(`CREATE TABLE ${staging} AS ${table}`);
+    try {
+      const rows = await fill(staging);
+      await this.session.command(`ALTER TABLE ${table} REPLACE PARTITION ${quoteString(businessDate)} FROM ${staging}`);
+      return rows;
+    } finally {
+      await this.session.command(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
+    }
+  }
+
+  private async columnsOf(table: string): Promise<string[]> {
+    let columns = this.tableColumns.get(table);
+    if (columns === undefined) {
+      columns = (await this.session.rows<{ name: string }>(`DESCRIBE TABLE ${table}`)).map((column) => column.name);
+      this.tableColumns.set(table, columns);
+    }
+    return columns;
+  }
+
+  /** Staging tables of runs that died between CREATE and DROP; old enough that no live run still owns them. */
+  private async dropStaleStaging(): Promise<void> {
+    const stale = await this.session.rows<{ name: string }>(
+      `SELECT name FROM system.tables
+       WHERE database = currentDatabase() AND match(name, {pattern:String})
+         AND metadata_modification_time < now() - {age:UInt32}`,
+      { pattern: `${STAGING_MARK}[0-9a-f]{12}$`, age: this.options.staleStagingSeconds },
+    );
+    for (const { name } of stale) await this.session.command(`DROP TABLE IF EXISTS ${name}`);
+  }
+
+  private sqlFile(folder: 'rollups' | 'queries', file: string): string {
+    const key = `${folder}/${file}`;
+    let sql = this.sqlFiles.get(key);
+    if (sql === undefined) {
+      sql = readFileSync(join(this.options.sqlDir, folder, file), 'utf8');
+      this.sqlFiles.set(key, sql);
+    }
+    return sql;
+  }
+
+  private async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toWarehouseError(error, what);
+    }
+  }
+}
+
+/** occurred_at as DateTime('UTC') text (whole seconds): 18.16's basic input format takes no 'T…Z'. */
+function toClickHouseFact(row: FactSaleLine): Row {
+  return { ...row, occurred_at: toClickHouseDateTime(new Date(row.occurred_at)) };
+}

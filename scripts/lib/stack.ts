@@ -1,0 +1,170 @@
+/**
+ * Composes the whole pipeline on one machine for `npm start`, `npm run demo` and their tests: central
+ * and the DAG runner in this process (the embedded DuckDB files allow one writer process, so they
+ * share it), and every store in a process of its own, as a shop's edge box would be.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCentralConfig, startCentral, type Central } from '@retail-sync/central';
+import { loadDagsConfig, startDagRunner, type DagRunner } from '@retail-sync/dags';
+import { createLogger, type Logger } from '@retail-sync/libs/log';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface CatalogStore {
+  store_id: string;
+  name: string;
+  region: string;
+  timezone: string;
+  currency: string;
+  price_factor: number;
+}
+
+export interface SeedCatalog {
+  stores: CatalogStore[];
+  products: Array<{ sku: string; category: string; list_price_minor: number; unit_cost_minor: number }>;
+}
+
+export function readSeedCatalog(path = join(REPO_ROOT, 'data/seed/catalog.json')): SeedCatalog {
+  return JSON.parse(readFileSync(path, 'utf8')) as SeedCatalog;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks; a small race with other processes is accepted). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface CentralNodeOptions {
+  dataDir: string;
+  adminPort: number;
+  grpcPort: number;
+  dagsPort: number;
+  /** Scheduler tick of the DAG runner (6 fields = seconds). */
+  dagTickCron: string;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CentralNode {
+  central: Central;
+  dags: DagRunner;
+  close(): Promise<void>;
+}
+
+/** Central (ingest, worker, admin) and the DAG runner in this process, on the embedded adapters. */
+export async function startCentralNode(options: CentralNodeOptions): Promise<CentralNode> {
+  const env = {
+    ...process.env,
+    ...options.env,
+    RS_DATA_DIR: options.dataDir,
+    RS_ADMIN_PORT: String(options.adminPort),
+    RS_GRPC_PORT: String(options.grpcPort),
+    RS_DAGS_PORT: String(options.dagsPort),
+    RS_DAG_TICK_CRON: options.dagTickCron,
+    RS_CATALOG_PATH: process.env.RS_CATALOG_PATH ?? join(REPO_ROOT, 'data/seed/catalog.json'),
+  };
+  const central = await startCentral(loadCentralConfig(env), { logger: options.logger.child({ service: 'central' }) });
+  try {
+    const dags = await startDagRunner(loadDagsConfig(env), {
+      orderStore: central.orderStore,
+      deadLetters: central.deadLetters,
+      logger: options.logger.child({ service: 'dags' }),
+    });
+    return {
+      central,
+      dags,
+      async close() {
+        await dags.close();
+        await central.close();
+      },
+    };
+  } catch (error) {
+    await central.close();
+    throw error;
+  }
+}
+
+export interface StoreProcess {
+  storeId: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM (graceful) or SIGKILL (crash), then waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StoreProcessOptions {
+  storeId: string;
+  port: number;
+  dataDir: string;
+  grpcEndpoints: string;
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `store/src/main.ts` in its own process and waits until its intake answers /healthz. */
+export async function spawnStore(options: StoreProcessOptions): Promise<StoreProcess> {
+  mkdirSync(join(options.logFile, '..'), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'store/src/main.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ...options.env,
+      RS_STORE_ID: options.storeId,
+      RS_STORE_PORT: String(options.port),
+      RS_DATA_DIR: options.dataDir,
+      RS_CENTRAL_GRPC_ENDPOINTS: options.grpcEndpoints,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  exited.then(() => log.end(), () => log.end());
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000, async () => {
+    if (child.exitCode !== null) throw new Error(`store ${options.storeId} exited with code ${child.exitCode}; see ${options.logFile}`);
+  });
+  return {
+    storeId: options.storeId,
+    url,
+    port: options.port,
+    child,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns true; `onPoll` may throw to abort early. */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, onPoll?: () => Promise<void>, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await onPoll?.();
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((resolveSleep) => setTimeout(resolveSleep, intervalMs));
+  }
+}
+
+/** JSON logs of the in-process services go to a file, so the console stays readable. */
+export function fileLogger(path: string, level = process.env.RS_LOG_LEVEL ?? 'info'): Logger {
+  mkdirSync(join(path, '..'), { recursive: true });
+  return createLogger({ service: 'retail-sync', level, destination: createWriteStream(path, { flags: 'a' }) });
+}
