@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
 import { DEV_STORE_KEY_SECRET } from '@retail-sync/libs/domain';
 import { z } from 'zod';
+import { cassandraConfigShape } from '@retail-sync/libs/cassandra';
+import { bullmqConfigShape } from './queue/bullmq/config.ts';
 import { embeddedQueueConfigShape } from './queue/embedded/config.ts';
 
 export const CENTRAL_ROLES = ['ingest', 'worker', 'admin'] as const;
@@ -39,7 +41,13 @@ export const centralConfigSchema = z.object({
   RS_CENTRAL_ROLES: env
     .list('ingest,worker,admin')
     .pipe(z.array(z.enum(CENTRAL_ROLES, { error: `must list roles among ${CENTRAL_ROLES.join(', ')}` })).min(1, { error: 'must name at least one role' })),
+  /** Default: by RS_PROFILE (embedded → embedded, production → bullmq). Overrides the queue adapter alone. */
+  RS_QUEUE_ADAPTER: z.enum(['embedded', 'bullmq']).optional(),
+  /** Default: by RS_PROFILE (embedded → embedded, production → cassandra). Overrides the order-store and dead-letter adapter. */
+  RS_ORDER_STORE_ADAPTER: z.enum(['embedded', 'cassandra']).optional(),
   ...embeddedQueueConfigShape,
+  ...bullmqConfigShape,
+  ...cassandraConfigShape,
 });
 
 export type CentralSettings = z.infer<typeof centralConfigSchema>;

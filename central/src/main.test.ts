@@ -7,6 +7,7 @@ import { storeKeyFor } from '@retail-sync/libs/domain';
 import { createLogger } from '@retail-sync/libs/log';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openShipStream } from './ingest/grpc/test-client.ts';
+import { chosenAdapters } from './adapters.ts';
 import { loadCentralConfig, startCentral, type Central } from './index.ts';
 import { eventually } from './queue/queue.contract.ts';
 import { wireEventFixture } from './test-fixtures.ts';
@@ -74,7 +75,10 @@ describe('startCentral', () => {
     expect(await central.orderStore.storeProgress()).toMatchObject([{ store_id: 'nyc-001', high_water_seq: 5 }]);
   });
 
-  it('refuses the production profile until its adapters exist', async () => {
-    await expect(startCentral(configWith({ RS_PROFILE: 'production' }), { logger })).rejects.toMatchObject({ code: 'RS_ERR_CONFIG' });
+  it('picks every adapter by profile and lets one port be overridden', () => {
+    expect(chosenAdapters(configWith())).toEqual({ queue: 'embedded', orderStore: 'embedded' });
+    expect(chosenAdapters(configWith({ RS_PROFILE: 'production' }))).toEqual({ queue: 'bullmq', orderStore: 'cassandra' });
+    expect(chosenAdapters(configWith({ RS_PROFILE: 'production', RS_QUEUE_ADAPTER: 'embedded' }))).toEqual({ queue: 'embedded', orderStore: 'cassandra' });
+    expect(() => configWith({ RS_ORDER_STORE_ADAPTER: 'postgres' })).toThrow(/RS_ORDER_STORE_ADAPTER/);
   });
 });

@@ -1,19 +1,17 @@
 /**
- * Composes central from its config: the embedded adapters (queue file, order-store file shared with the
- * dead letters), the catalog, and the roles this process runs (gRPC ingest, worker, admin API).
+ * Composes central from its config: the adapters of its profile (adapters.ts), the catalog, and the
+ * roles this process runs (gRPC ingest, worker, admin API).
  * Closing runs in reverse of the flow: stop taking batches (acking those in flight), stop the admin
  * API, let the worker finish its running jobs, then release the files.
  */
-import { EmbeddedDeadLetters, EmbeddedOrderStore } from '@retail-sync/libs/embedded';
-import { commonErrors } from '@retail-sync/libs/errors';
 import { createLogger, type Logger } from '@retail-sync/libs/log';
 import type { DeadLetterPort, OrderStorePort, QueueConsumer, QueuePort } from '@retail-sync/libs/ports';
+import { openAdapters } from './adapters.ts';
 import { startAdmin } from './admin/index.ts';
 import { InMemoryCatalog, type Catalog } from './catalog/index.ts';
 import type { CentralConfig } from './config.ts';
 import { startGrpcIngest } from './ingest/grpc/index.ts';
 import { createIngestCore } from './ingest/ingest-core.ts';
-import { EmbeddedQueue, embeddedQueueOptionsFrom } from './queue/embedded/index.ts';
 import { createDeadLetterReplayer, startWorker, type ReplayDeadLetter } from './worker/index.ts';
 
 export interface StartCentralOptions {
@@ -36,9 +34,6 @@ export interface Central {
 
 export async function startCentral(config: CentralConfig, options: StartCentralOptions = {}): Promise<Central> {
   const logger = options.logger ?? createLogger({ service: 'central', level: config.RS_LOG_LEVEL });
-  if (config.RS_PROFILE !== 'embedded') {
-    throw commonErrors.create('RS_ERR_CONFIG', `central: RS_PROFILE=${config.RS_PROFILE} has no adapters yet; use RS_PROFILE=embedded`);
-  }
   const roles = new Set(config.RS_CENTRAL_ROLES);
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -49,14 +44,8 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
 
   try {
     const catalog = await InMemoryCatalog.fromFile(config.RS_CATALOG_PATH);
-    const queue = await EmbeddedQueue.open(embeddedQueueOptionsFrom(config, config.queueDbPath, logger));
-    closers.push(() => queue.close());
-    const orderStore = await EmbeddedOrderStore.open(config.ordersDbPath);
-    closers.push(() => orderStore.close());
-    const deadLetters = await EmbeddedDeadLetters.open(config.ordersDbPath);
-    closers.push(() => deadLetters.close());
-    await orderStore.migrate();
-    await deadLetters.migrate();
+    const { queue, orderStore, deadLetters, chosen } = await openAdapters(config, logger, (close) => closers.push(close));
+    logger.info({ profile: config.RS_PROFILE, adapters: chosen }, 'central adapters open');
     const replayDeadLetter = createDeadLetterReplayer({ queue, deadLetters, logger });
 
     let consumer: QueueConsumer | undefined;

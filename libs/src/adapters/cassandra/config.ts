@@ -42,9 +42,9 @@ export function replicationCql(replication: Replication): string {
 export const cassandraConfigShape = {
   /**
    * Nodes the driver bootstraps from (`host:port`, comma-separated); it discovers the rest of the ring.
-   * Default `127.0.0.1:9042`. `scripts/services env` prints `127.0.0.1:19042` for the local test server.
+   * Default `127.0.0.1:19042`, the project's own node (scripts/services); a cluster usually listens on 9042.
    */
-  RS_CASSANDRA_CONTACT_POINTS: env.list('127.0.0.1:9042').refine((points) => points.length > 0, { error: 'must name at least one host:port' }),
+  RS_CASSANDRA_CONTACT_POINTS: env.list('127.0.0.1:19042').refine((points) => points.length > 0, { error: 'must name at least one host:port' }),
   /** The datacenter this process runs in: queries go to its nodes first. Default `datacenter1` (SimpleSnitch's name). */
   RS_CASSANDRA_LOCAL_DC: env.string('datacenter1'),
   /** Keyspace holding the order store and dead letters; created by `migrate()`. Default `retail_sync`. */
