@@ -14,7 +14,7 @@ describe('loadDagsConfig', () => {
       RS_DAG_RETRY_BACKOFF_MS: 500,
       RS_DAG_LEASE_TTL_MS: 60_000,
       RS_DAG_CATCHUP_MAX_DAYS: 31,
-      RS_CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+      RS_CLICKHOUSE_URL: 'http://127.0.0.1:18123',
       RS_CLICKHOUSE_DATABASE: 'retail_sync',
       RS_CLICKHOUSE_USER: 'default',
       RS_CLICKHOUSE_PASSWORD: '',

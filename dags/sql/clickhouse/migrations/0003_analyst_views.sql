@@ -12,11 +12,11 @@
 --   v_refund_void_rates_daily_store   refund/void counts, amounts and rates (basis points)
 --   v_margin_daily_store              revenue, cost, margin (minor units) and margin_bp
 -- Portable to 18.16 and current ClickHouse: no CREATE OR REPLACE VIEW and no DROP VIEW on 18.16, so each
--- view is DROP TABLE IF EXISTS + CREATE VIEW (re-runnable). A view's tables are bound to this database when
--- it is created. v_sales_daily_store sums from a subquery with renamed columns: a ClickHouse alias equal
+-- view is DROP TABLE IF EXISTS + CREATE VIEW IF NOT EXISTS: re-runnable, and two runners migrating at once
+-- cannot fail on each other's view. A view's tables are bound to this database when it is created. v_sales_daily_store sums from a subquery with renamed columns: a ClickHouse alias equal
 -- to a column name replaces that column everywhere in the query.
 DROP TABLE IF EXISTS v_fact_sales_line;
-CREATE VIEW v_fact_sales_line AS
+CREATE VIEW IF NOT EXISTS v_fact_sales_line AS
 SELECT
   *,
   if(type = 'sale', qty, -qty)                                 AS signed_qty,
@@ -26,12 +26,12 @@ SELECT
 FROM fact_sales_line;
 
 DROP TABLE IF EXISTS v_sales_hourly_store;
-CREATE VIEW v_sales_hourly_store AS
+CREATE VIEW IF NOT EXISTS v_sales_hourly_store AS
 SELECT business_date, business_hour, store_id, currency, receipts, items, gross_minor, net_minor, refunds_minor, voids_minor
 FROM rollup_sales_hourly_store;
 
 DROP TABLE IF EXISTS v_sales_daily_store;
-CREATE VIEW v_sales_daily_store AS
+CREATE VIEW IF NOT EXISTS v_sales_daily_store AS
 SELECT
   day AS business_date, store AS store_id, money AS currency,
   sum(hour_receipts) AS receipts,
@@ -48,14 +48,14 @@ FROM (
 GROUP BY day, store, money;
 
 DROP TABLE IF EXISTS v_sales_daily_store_category;
-CREATE VIEW v_sales_daily_store_category AS SELECT * FROM rollup_sales_daily_store_category;
+CREATE VIEW IF NOT EXISTS v_sales_daily_store_category AS SELECT * FROM rollup_sales_daily_store_category;
 DROP TABLE IF EXISTS v_sales_daily_region;
-CREATE VIEW v_sales_daily_region AS SELECT * FROM rollup_sales_daily_region;
+CREATE VIEW IF NOT EXISTS v_sales_daily_region AS SELECT * FROM rollup_sales_daily_region;
 DROP TABLE IF EXISTS v_top_products_daily;
-CREATE VIEW v_top_products_daily AS SELECT * FROM rollup_top_products_daily;
+CREATE VIEW IF NOT EXISTS v_top_products_daily AS SELECT * FROM rollup_top_products_daily;
 DROP TABLE IF EXISTS v_basket_daily_store;
-CREATE VIEW v_basket_daily_store AS SELECT * FROM rollup_basket_daily_store;
+CREATE VIEW IF NOT EXISTS v_basket_daily_store AS SELECT * FROM rollup_basket_daily_store;
 DROP TABLE IF EXISTS v_refund_void_rates_daily_store;
-CREATE VIEW v_refund_void_rates_daily_store AS SELECT * FROM rollup_refund_void_rates_daily_store;
+CREATE VIEW IF NOT EXISTS v_refund_void_rates_daily_store AS SELECT * FROM rollup_refund_void_rates_daily_store;
 DROP TABLE IF EXISTS v_margin_daily_store;
-CREATE VIEW v_margin_daily_store AS SELECT * FROM rollup_margin_daily_store;
+CREATE VIEW IF NOT EXISTS v_margin_daily_store AS SELECT * FROM rollup_margin_daily_store;

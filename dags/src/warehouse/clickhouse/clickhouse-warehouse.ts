@@ -1,13 +1,15 @@
 /**
  * WarehousePort on ClickHouse (production profile). Every write replaces one business_date partition:
  * the rows go into a private staging copy of the target table (CREATE TABLE … AS target, same partition
- * key), then `ALTER TABLE target REPLACE PARTITION '<date>' FROM staging` swaps the whole day in at once
- * (18.16 and current ClickHouse both have it), and the staging table is dropped. So a task run twice
- * leaves the same rows, a reader sees the old day or the new day and never half of one, and two runs of
- * one day that overlap (a lost lease) still end with one run's complete rows, never a mix. SQL comes from
- * dags/sql/clickhouse (migrations/, rollups/, queries/) with `{name:Type}` placeholders bound client-side
- * (18.16 has no server-side query parameters: see sql-literals.ts). Results are meant to be identical to
- * the DuckDB adapter's for the same facts (the contract suite and the rollup expectations prove it).
+ * key), then `ALTER TABLE target REPLACE PARTITION tuple(toDate('<date>')) FROM staging` swaps the whole
+ * day in at once (18.16 and current ClickHouse both have it), and the staging table is dropped. So a task
+ * run twice leaves the same rows, a reader sees the old day or the new day and never half of one, and two
+ * runs of one day that overlap (a lost lease) still end with one run's complete rows, never a mix. SQL
+ * comes from dags/sql/clickhouse (migrations/, rollups/, queries/) with `{name:Type}` placeholders bound
+ * client-side (18.16 has no server-side query parameters: see sql-literals.ts). Results are meant to be
+ * identical to the DuckDB adapter's for the same facts (the contract suite and the rollup expectations
+ * prove it). Staging copies assume plain MergeTree tables (one server): CREATE TABLE … AS on a
+ * Replicated table would copy its ZooKeeper path.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ import { ClickHouseSession, type Row } from './clickhouse-session.ts';
 import { clickHouseWarehouseOptionsSchema, type ClickHouseWarehouseOptions, type ResolvedClickHouseWarehouseOptions } from './config.ts';
 import { ClickHouseJobStateStore, ClickHousePartitionLeases, ClickHouseRunHistory } from './engine-stores.ts';
 import { applyMigrations, readMigrations } from './migrations.ts';
-import { quoteString, toClickHouseDateTime } from './sql-literals.ts';
+import { quoteDate, toClickHouseDateTime } from './sql-literals.ts';
 import { toWarehouseError } from './should-retry.ts';
 
 /** Staging tables end in this plus 12 hex digits; migrate() drops stale ones. */
@@ -125,7 +127,8 @@ export class ClickHouseWarehouse implements WarehousePort {
     await this.session.command(`CREATE TABLE ${staging} AS ${table}`);
     try {
       const rows = await fill(staging);
-      await this.session.command(`ALTER TABLE ${table} REPLACE PARTITION ${quoteString(businessDate)} FROM ${staging}`);
+      // The tuple(…) form of a partition expression is the one the ClickHouse docs define for every version.
+      await this.session.command(`ALTER TABLE ${table} REPLACE PARTITION tuple(${quoteDate(businessDate)}) FROM ${staging}`);
       return rows;
     } finally {
       await this.session.command(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);

@@ -234,7 +234,7 @@ describe('ClickHouse engine stores', () => {
   let stores: EngineStores;
 
   beforeEach(async () => {
-    warehouse = await openTestWarehouse({ leaseSettleMs: 150 });
+    warehouse = await openTestWarehouse({ leaseSettleMs: 300 });
     await warehouse.migrate();
     stores = warehouse.engineStores();
   });
@@ -252,7 +252,7 @@ describe('ClickHouse engine stores', () => {
 
   it('grants one lease when the racers are separate runner processes with their own connections', async () => {
     const database = await warehouse.query<{ db: string }>('SELECT currentDatabase() AS db');
-    const replicas = await Promise.all([0, 1, 2].map(() => ClickHouseWarehouse.open({ url: requireClickHouseUrl(), database: database[0]!.db, leaseSettleMs: 150 })));
+    const replicas = await Promise.all([0, 1, 2].map(() => ClickHouseWarehouse.open({ url: requireClickHouseUrl(), database: database[0]!.db, leaseSettleMs: 300 })));
     try {
       const results = await Promise.all(replicas.map((replica, index) => replica.engineStores().leases.acquire('job', '2026-03-04', `replica-${index}`, 60_000, T0)));
       expect(results.filter(Boolean)).toHaveLength(1);

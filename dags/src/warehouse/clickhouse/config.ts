@@ -10,8 +10,8 @@ import { z } from 'zod';
 const databaseName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*)' });
 
 export const clickhouseConfigShape = {
-  /** Default http://127.0.0.1:8123. HTTP endpoint of ClickHouse (scripts/services runs one on 18123). */
-  RS_CLICKHOUSE_URL: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).default('http://127.0.0.1:8123'),
+  /** Default http://127.0.0.1:18123, the project's own server (scripts/services); a stock install listens on 8123. */
+  RS_CLICKHOUSE_URL: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).default('http://127.0.0.1:18123'),
   /** Default retail_sync. Database holding facts, rollups, analyst views and the engine's state; created by migrate. */
   RS_CLICKHOUSE_DATABASE: databaseName.default('retail_sync'),
   /** Default default. ClickHouse user; it needs DDL rights on RS_CLICKHOUSE_DATABASE (migrations, staging tables). */
@@ -25,7 +25,7 @@ export const clickhouseConfigShape = {
 export type ClickHouseConfig = z.infer<z.ZodObject<typeof clickhouseConfigShape>>;
 
 export const clickHouseWarehouseOptionsSchema = z.object({
-  /** ClickHouse HTTP endpoint. Default http://127.0.0.1:8123. */
+  /** ClickHouse HTTP endpoint. Default http://127.0.0.1:18123. */
   url: clickhouseConfigShape.RS_CLICKHOUSE_URL,
   /** Database of the warehouse; created by migrate(). Default retail_sync. */
   database: clickhouseConfigShape.RS_CLICKHOUSE_DATABASE,
