@@ -34,7 +34,7 @@ const program = new Command('demo')
   .addOption(new Option('--profile <profile>', 'adapters to run on').choices(['embedded', 'production']).default('embedded'))
   .addOption(new Option('--transport <transport>', 'store → central transport').choices(['grpc', 'kafka']).default('grpc'))
   .option('--data-dir <dir>', 'where the run keeps its files (default: a fresh folder under data/demo/)')
-  .option('--keep', 'keep the run\'s data folder afterwards (buffers, DuckDB files, logs)', false)
+  .option('--keep', 'keep the run\'s data folder (buffers, DuckDB files, logs) and, on the production profile, its keyspace, database and queue keys', false)
   .parse();
 
 const options = program.opts<{
@@ -53,7 +53,7 @@ const dataDir = options.dataDir ?? join(REPO_ROOT, 'data', 'demo', new Date().to
 const started = Date.now();
 let exitCode = 1;
 try {
-  const result = await runDemo({ ...options, dataDir, print: (line) => console.log(line) });
+  const result = await runDemo({ ...options, dataDir, keepServerData: options.keep, print: (line) => console.log(line) });
   console.log(`demo: took ${((Date.now() - started) / 1000).toFixed(1)} s; logs and data in ${options.keep ? dataDir : '(removed; pass --keep to keep them)'}`);
   console.log(result.reconcileLine);
   exitCode = result.ok ? 0 : 1;

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulator, type SimulationResult, type StoreStatus } from '@retail-sync/store';
 import { formatReconcileLine, type ReconcileReport } from '@retail-sync/dags';
+import { productionIsolation } from './production-isolation.ts';
 import { fileLogger, freePort, readSeedCatalog, spawnStore, startCentralNode, waitUntil, type CentralNode, type StoreProcess } from './stack.ts';
 
 export interface DemoOptions {
@@ -19,6 +20,8 @@ export interface DemoOptions {
   transport: 'grpc' | 'kafka';
   dataDir: string;
   print: (line: string) => void;
+  /** Production profile: keep the run's keyspace, database and queue keys on the servers. */
+  keepServerData?: boolean;
   /** Longest wait for the pipeline to drain. */
   drainTimeoutMs?: number;
 }
@@ -31,8 +34,8 @@ export interface DemoResult {
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  if (options.profile !== 'embedded' || options.transport !== 'grpc') {
-    throw new Error(`--profile ${options.profile} --transport ${options.transport} is not available yet: the production adapters and the Kafka transport land with their issues; use --profile embedded --transport grpc`);
+  if (options.transport !== 'grpc') {
+    throw new Error(`--transport ${options.transport} is not available yet: the Kafka transport lands with its issue; use --transport grpc`);
   }
   const catalog = readSeedCatalog();
   if (options.stores > catalog.stores.length) throw new Error(`--stores ${options.stores}: the seed catalog has ${catalog.stores.length} stores`);
@@ -40,7 +43,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const logger = fileLogger(join(options.dataDir, 'logs', 'central.log'));
   const [adminPort, grpcPort, dagsPort] = [await freePort(), await freePort(), await freePort()];
 
-  const node: CentralNode = await startCentralNode({ dataDir: options.dataDir, adminPort, grpcPort, dagsPort, dagTickCron: '0 0 1 1 *', logger });
+  // production: a keyspace, database and queue prefix of this run's own, so reconciliation sees only its sales
+  const isolation = options.profile === 'production' ? productionIsolation() : undefined;
+  const node: CentralNode = await startCentralNode({
+    dataDir: options.dataDir,
+    adminPort,
+    grpcPort,
+    dagsPort,
+    dagTickCron: '0 0 1 1 *',
+    logger,
+    env: { RS_PROFILE: options.profile, ...isolation?.env },
+  });
   const stores: StoreProcess[] = [];
   try {
     const chosen = catalog.stores.slice(0, options.stores);
@@ -55,6 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         }),
       );
     }
+    if (isolation) options.print(`demo: production profile: BullMQ prefix, Cassandra keyspace and ClickHouse database ${isolation.name}`);
     options.print(`demo: central on 127.0.0.1:${grpcPort} (gRPC), admin ${node.central.adminUrl}, DAG runner ${node.dags.url}; ${stores.length} store processes`);
 
     const perStore = splitEvenly(options.events, stores.length);
@@ -94,6 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     await Promise.all(stores.map((store) => store.stop('SIGTERM')));
     await node.close();
+    if (isolation && !options.keepServerData) await isolation.drop();
   }
 }
 

@@ -1,0 +1,39 @@
+/**
+ * A production-profile demo writes to shared servers, so each run gets names of its own (BullMQ key
+ * prefix, Cassandra keyspace, ClickHouse database) and drops them afterwards. Connection settings come
+ * from the same RS_* keys the services read (defaults: the project's servers from scripts/services).
+ */
+import { createClient } from '@clickhouse/client';
+import { Client as CassandraClient } from 'cassandra-driver';
+import { Redis } from 'ioredis';
+
+export interface ProductionIsolation {
+  name: string;
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+export function productionIsolation(): ProductionIsolation {
+  const name = `rs_demo_${Date.now().toString(36)}`;
+  const redisUrl = process.env.RS_REDIS_URL ?? 'redis://127.0.0.1:16379';
+  const contactPoints = (process.env.RS_CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042').split(',');
+  const clickhouseUrl = process.env.RS_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
+  return {
+    name,
+    env: { RS_QUEUE_PREFIX: name, RS_CASSANDRA_KEYSPACE: name, RS_CLICKHOUSE_DATABASE: name },
+    async drop() {
+      const redis = new Redis(redisUrl, { lazyConnect: true });
+      await redis.connect();
+      for await (const keys of redis.scanStream({ match: `${name}:*`, count: 1000 })) {
+        if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+      }
+      redis.disconnect();
+      const cassandra = new CassandraClient({ contactPoints, localDataCenter: process.env.RS_CASSANDRA_LOCAL_DC ?? 'datacenter1', protocolOptions: { maxVersion: 4 } });
+      await cassandra.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+      await cassandra.shutdown();
+      const clickhouse = createClient({ url: clickhouseUrl });
+      await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${name}` });
+      await clickhouse.close();
+    },
+  };
+}
