@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
 import { Cron } from 'croner';
+import { cassandraConfigShape } from '@retail-sync/libs/cassandra';
 import { clickhouseConfigShape } from './warehouse/clickhouse/config.ts';
 
 const cronPattern = z.string().refine(isCronPattern, { error: 'must be a cron pattern (5 fields, or 6 with seconds first)' });
@@ -42,6 +43,8 @@ export const dagsConfigSchema = z.object({
   /** This runner's identity in leases and run history. Default `<hostname>-<pid>`. */
   RS_DAG_RUNNER_ID: env.string(`${hostname()}-${process.pid}`),
   ...clickhouseConfigShape,
+  /** Cassandra connection of the production order store the jobs read (same keys as central's). */
+  ...cassandraConfigShape,
 });
 
 export type DagsConfig = Omit<z.infer<typeof dagsConfigSchema>, 'RS_WAREHOUSE_PATH'> & { RS_WAREHOUSE_PATH: string };

@@ -115,11 +115,11 @@ export interface StoreProcessOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Starts `store/src/main.ts` in its own process and waits until its intake answers /healthz. */
+/** Starts `store/src/bin.ts` in its own process and waits until its intake answers /healthz. */
 export async function spawnStore(options: StoreProcessOptions): Promise<StoreProcess> {
   mkdirSync(join(options.logFile, '..'), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'store/src/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'store/src/bin.ts')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -1,9 +1,15 @@
-/** Shipper settings (store → central gRPC). Keys are env names; each documents its default. */
+/** Shipper settings (store → central over gRPC or Kafka). Keys are env names; each documents its default. */
 import { z } from 'zod';
 import { env } from '@retail-sync/libs/config';
 import { DEV_STORE_KEY_SECRET } from '@retail-sync/libs/domain';
+import { kafkaShipperConfigShape } from './kafka/config.ts';
+
+export const TRANSPORTS = ['grpc', 'kafka'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 export const shipperConfigShape = {
+  /** How the store ships to central: 'grpc' (Ingest/Ship stream, per-event acks) or 'kafka' (idempotent producer, acks=all). @default 'grpc' */
+  RS_TRANSPORT: z.enum(TRANSPORTS, { error: `must be one of ${TRANSPORTS.join(', ')}` }).default('grpc'),
   /** Central gRPC ingest endpoints, host:port, comma-separated; tried in order, next one on failure. @default '127.0.0.1:50051' */
   RS_CENTRAL_GRPC_ENDPOINTS: env.list('127.0.0.1:50051').pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { error: 'must be host:port' })).min(1)),
   /** Secret the store key is derived from (storeKeyFor(secret, store_id)); must match central's. @default DEV_STORE_KEY_SECRET */
@@ -28,4 +34,5 @@ export const shipperConfigShape = {
   RS_SHIP_BREAKER_HALF_OPEN_MS: env.int(10_000, 1),
   /** Longest idle wait before re-checking the buffer (appends wake the shipper at once). @default 1000 */
   RS_SHIP_IDLE_POLL_MS: env.int(1_000, 10),
+  ...kafkaShipperConfigShape,
 };

@@ -18,6 +18,7 @@ import type { BufferRecord, DiskBuffer } from '../buffer/index.ts';
 import { storeErrors } from '../errors.ts';
 import { fullJitterDelayMs } from './backoff.ts';
 import { ShipSession } from './ship-session.ts';
+import type { Shipper, ShipperState, ShipperStatus } from './shipper.ts';
 import { shouldRetry } from './should-retry.ts';
 
 export interface GrpcShipperOptions {
@@ -40,19 +41,6 @@ export interface GrpcShipperOptions {
   random?: () => number;
 }
 
-/** `unauthenticated`: central refused the credential; `halted`: a fault only an operator can fix (see last_error). */
-export type ShipperState = 'idle' | 'connecting' | 'shipping' | 'backing_off' | 'unauthenticated' | 'halted' | 'stopped';
-
-export interface ShipperStatus {
-  endpoint: string | null;
-  state: ShipperState;
-  last_error: string | null;
-  /** Events central acked since start (any outcome). */
-  acked_events: number;
-  /** Events central acked as REJECTED since start (dead-lettered there). */
-  rejected_events: number;
-}
-
 type IngestClient = grpc.Client & {
   Ship(metadata: grpc.Metadata): grpc.ClientDuplexStream<ShipBatch, ShipAck>;
 };
@@ -68,7 +56,7 @@ export function toWireEvent(event: SaleEvent): WireSaleEvent {
   };
 }
 
-export class GrpcShipper {
+export class GrpcShipper implements Shipper {
   private state: ShipperState = 'idle';
   private endpoint: string | null = null;
   private lastError: string | null = null;

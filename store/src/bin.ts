@@ -1,4 +1,4 @@
-/** Entry point of one store process: `tsx store/src/main.ts` with RS_* env. */
+/** Entry point of one store process: `tsx store/src/bin.ts` with RS_* env. */
 import { createLogger } from '@retail-sync/libs/log';
 import { loadStoreConfig, storeDataDir } from './config.ts';
 import { startStore } from './store.ts';
