@@ -41,16 +41,20 @@ export const dagsConfigSchema = z.object({
   /** Most days a catch-up after downtime re-rolls (the most recent ones). Default 31. */
   RS_DAG_CATCHUP_MAX_DAYS: env.int(31, 1, 3_660),
   /** This runner's identity in leases and run history. Default `<hostname>-<pid>`. */
-  RS_DAG_RUNNER_ID: env.string(`${hostname()}-${process.pid}`),
+  RS_DAG_RUNNER_ID: z.string().min(1).optional(),
   ...clickhouseConfigShape,
   /** Cassandra connection of the production order store the jobs read (same keys as central's). */
   ...cassandraConfigShape,
 });
 
-export type DagsConfig = Omit<z.infer<typeof dagsConfigSchema>, 'RS_WAREHOUSE_PATH'> & { RS_WAREHOUSE_PATH: string };
+export type DagsConfig = Omit<z.infer<typeof dagsConfigSchema>, 'RS_WAREHOUSE_PATH' | 'RS_DAG_RUNNER_ID'> & { RS_WAREHOUSE_PATH: string; RS_DAG_RUNNER_ID: string };
 
 /** Reads and validates the runner's env; throws RS_ERR_CONFIG naming each bad key. */
 export function loadDagsConfig(environment: NodeJS.ProcessEnv = process.env): DagsConfig {
   const parsed = loadConfig(dagsConfigSchema, environment, 'dags');
-  return { ...parsed, RS_WAREHOUSE_PATH: parsed.RS_WAREHOUSE_PATH ?? join(parsed.RS_DATA_DIR, 'warehouse', 'warehouse.duckdb') };
+  return {
+    ...parsed,
+    RS_WAREHOUSE_PATH: parsed.RS_WAREHOUSE_PATH ?? join(parsed.RS_DATA_DIR, 'warehouse', 'warehouse.duckdb'),
+    RS_DAG_RUNNER_ID: parsed.RS_DAG_RUNNER_ID ?? `${hostname()}-${process.pid}`,
+  };
 }

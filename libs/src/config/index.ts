@@ -41,7 +41,10 @@ export const env = {
 
 /** Keys every service reads. */
 export const commonConfigShape = {
+  /** Which adapters run: embedded (DuckDB files, no servers) or production (BullMQ/Redis, Cassandra, ClickHouse, Kafka). */
   RS_PROFILE: env.profile(),
+  /** pino level: error = data at risk, warn = degraded, info = lifecycle, debug = per batch. */
   RS_LOG_LEVEL: env.logLevel(),
+  /** Folder for runtime state: store buffers, embedded DuckDB files, logs (relative to the working directory). */
   RS_DATA_DIR: env.string('data'),
 };
