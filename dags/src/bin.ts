@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createCassandraDeadLetters, createCassandraOrderStore } from '@retail-sync/libs/cassandra';
 import { EmbeddedDeadLetters, EmbeddedOrderStore } from '@retail-sync/libs/embedded';
 import { createLogger } from '@retail-sync/libs/log';
+import { stopOnSignals } from '@retail-sync/libs/runtime';
 import type { DeadLetterPort, OrderStorePort } from '@retail-sync/libs/ports';
 import { loadDagsConfig } from './config.ts';
 import { startDagRunner } from './main.ts';
@@ -29,21 +30,4 @@ await deadLetters.migrate();
 const runner = await startDagRunner(config, { orderStore, deadLetters, logger });
 logger.info({ url: runner.url, profile: config.RS_PROFILE }, 'DAG runner running');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    runner
-      .close()
-      .then(() => Promise.all([orderStore.close(), deadLetters.close()]))
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-  });
-}
+stopOnSignals(logger, () => runner.close().then(() => Promise.all([orderStore.close(), deadLetters.close()])));
