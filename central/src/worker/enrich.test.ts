@@ -27,6 +27,12 @@ describe('buildStoredSale', () => {
     expect(justAfterJump).toMatchObject({ business_date: '2026-03-08', business_hour: 3 });
   });
 
+  it("dead-letters a sale in another currency than its store's, naming the field", () => {
+    expect(() => buildStoredSale(eventOf(saleFixture({ currency: 'EUR' })), catalog, KEY)).toThrow(
+      expect.objectContaining({ code: 'RS_ERR_CURRENCY_MISMATCH', retriable: false, message: "currency: store 'nyc-001' sells in USD, the sale says EUR" }),
+    );
+  });
+
   it('enriches lines from the catalog with net amounts and store-priced cost', () => {
     const stored = buildStoredSale(eventOf(saleFixture()), catalog, KEY);
     expect(stored.lines).toEqual([

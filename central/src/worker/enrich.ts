@@ -34,6 +34,9 @@ export function buildStoredSale(event: QueuedEvent, catalog: Pick<Catalog, 'stor
   }
   const store = catalog.store(event.store_id);
   if (!store) throw commonErrors.create('RS_ERR_UNKNOWN_STORE', `store_id: unknown store '${event.store_id}'`);
+  if (sale.currency !== store.currency) {
+    throw commonErrors.create('RS_ERR_CURRENCY_MISMATCH', `currency: store '${store.store_id}' sells in ${store.currency}, the sale says ${sale.currency}`);
+  }
 
   const unknownSkus: string[] = [];
   const lines = sale.lines.map((line, index) => {

@@ -111,6 +111,12 @@ export const commonErrors = defineErrors({
     httpStatus: 422,
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
   },
+  RS_ERR_CURRENCY_MISMATCH: {
+    description: "Thrown when a sale's currency is not its store's currency (the catalog's), so its amounts cannot be summed with the store's other sales.",
+    retriable: false,
+    httpStatus: 422,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+  },
   RS_ERR_DEPENDENCY_UNAVAILABLE: {
     description: 'Thrown when a backing system (queue, order store, warehouse) cannot be reached or timed out.',
     retriable: true,
