@@ -9,8 +9,10 @@ import { z } from 'zod';
 import { cassandraConfigShape } from '@retail-sync/libs/cassandra';
 import { bullmqConfigShape } from './queue/bullmq/config.ts';
 import { embeddedQueueConfigShape } from './queue/embedded/config.ts';
+import { kafkaIngestConfigShape } from './ingest/kafka/config.ts';
 
-export const CENTRAL_ROLES = ['ingest', 'worker', 'admin'] as const;
+/** ingest = gRPC ingest, kafka = Kafka consumer (same ingest core), worker = queue → order store, admin = admin API. */
+export const CENTRAL_ROLES = ['ingest', 'kafka', 'worker', 'admin'] as const;
 export type CentralRole = (typeof CENTRAL_ROLES)[number];
 
 /** Development-only PII key: a real deployment must set its own RS_PII_KEY (hashes are only as private as this key). */
@@ -37,7 +39,7 @@ export const centralConfigSchema = z.object({
   RS_WORKER_ATTEMPTS: env.int(5, 1, 100),
   /** Default 1000. First retry delay of a failed job; doubles each attempt. */
   RS_WORKER_BACKOFF_MS: env.int(1_000, 0),
-  /** Default ingest,worker,admin. Which parts this process runs (any subset). */
+  /** Default ingest,worker,admin. Which parts this process runs (any subset of ingest, kafka, worker, admin; kafka needs a broker). */
   RS_CENTRAL_ROLES: env
     .list('ingest,worker,admin')
     .pipe(z.array(z.enum(CENTRAL_ROLES, { error: `must list roles among ${CENTRAL_ROLES.join(', ')}` })).min(1, { error: 'must name at least one role' })),
@@ -48,6 +50,7 @@ export const centralConfigSchema = z.object({
   ...embeddedQueueConfigShape,
   ...bullmqConfigShape,
   ...cassandraConfigShape,
+  ...kafkaIngestConfigShape,
 });
 
 export type CentralSettings = z.infer<typeof centralConfigSchema>;

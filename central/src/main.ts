@@ -12,6 +12,7 @@ import { InMemoryCatalog, type Catalog } from './catalog/index.ts';
 import type { CentralConfig } from './config.ts';
 import { startGrpcIngest } from './ingest/grpc/index.ts';
 import { createIngestCore } from './ingest/ingest-core.ts';
+import { startKafkaIngest } from './ingest/kafka/index.ts';
 import { createDeadLetterReplayer, startWorker, type ReplayDeadLetter } from './worker/index.ts';
 
 export interface StartCentralOptions {
@@ -67,9 +68,14 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
       adminUrl = admin.url;
     }
 
+    const core = createIngestCore({ queue, orderStore, deadLetters, logger });
+    if (roles.has('kafka')) {
+      const kafkaIngest = await startKafkaIngest(config, { core, deadLetters, storeKeySecret: config.RS_STORE_KEY_SECRET, logger, catalog });
+      closers.push(() => kafkaIngest.close());
+    }
+
     let grpcPort: number | undefined;
     if (roles.has('ingest')) {
-      const core = createIngestCore({ queue, orderStore, deadLetters, logger });
       const grpc = await startGrpcIngest({ host: config.RS_CENTRAL_HOST, port: config.RS_GRPC_PORT, storeKeySecret: config.RS_STORE_KEY_SECRET, catalog, core, logger });
       closers.push(() => grpc.close());
       grpcPort = grpc.port;

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '@retail-sync/libs/log';
 import { DiskBuffer, nodeFileSystem, type BufferFileSystem } from './buffer/index.ts';
 import { storeDataDir, type StoreConfig } from './config.ts';
 import { buildIntakeServer, ReceiptIndex, SaleIntake, type StoreStatus } from './intake/index.ts';
-import { GrpcShipper } from './shipper/index.ts';
+import { GrpcShipper, KafkaShipper, type Shipper } from './shipper/index.ts';
 
 export interface RunningStore {
   /** Intake base URL, e.g. http://127.0.0.1:5001 */
@@ -42,25 +42,10 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
     logger,
     fs,
     beforeSegmentDelete: (records) => receipts.persist(records.map((record) => record.payload)),
+    onRecoveredRecord: (record) => receipts.remember(record.payload),
   });
-  await receipts.rememberBuffered(buffer);
 
-  const shipper = new GrpcShipper(buffer, {
-    storeId,
-    keySecret: config.RS_STORE_KEY_SECRET,
-    endpoints: config.RS_CENTRAL_GRPC_ENDPOINTS,
-    batchMaxEvents: config.RS_SHIP_BATCH_MAX_EVENTS,
-    batchMaxBytes: config.RS_SHIP_BATCH_MAX_BYTES,
-    ackTimeoutMs: config.RS_SHIP_ACK_TIMEOUT_MS,
-    connectTimeoutMs: config.RS_SHIP_CONNECT_TIMEOUT_MS,
-    backoffBaseMs: config.RS_SHIP_BACKOFF_BASE_MS,
-    backoffMaxMs: config.RS_SHIP_BACKOFF_MAX_MS,
-    authBackoffMs: config.RS_SHIP_AUTH_BACKOFF_MS,
-    breakerFailures: config.RS_SHIP_BREAKER_FAILURES,
-    breakerHalfOpenMs: config.RS_SHIP_BREAKER_HALF_OPEN_MS,
-    idlePollMs: config.RS_SHIP_IDLE_POLL_MS,
-    logger,
-  });
+  const shipper = createShipper(config, buffer, logger);
 
   const status = (): StoreStatus => {
     const stats = buffer.stats();
@@ -74,6 +59,7 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
       quarantined: stats.quarantined,
       oldest_unacked_at: stats.oldestUnackedAt,
       buffer_state: stats.state,
+      buffer_fault: stats.fault,
       shipper: { endpoint: shipping.endpoint, state: shipping.state, last_error: shipping.last_error },
     };
   };
@@ -108,4 +94,44 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
         logger.info('store stopped');
       })()),
   };
+}
+
+/** The transport RS_TRANSPORT names; both move the ack cursor only over events the other side made durable. */
+function createShipper(config: StoreConfig, buffer: DiskBuffer<SaleEvent>, logger: Logger): Shipper {
+  const storeId = config.RS_STORE_ID;
+  if (config.RS_TRANSPORT === 'kafka') {
+    return new KafkaShipper(buffer, {
+      storeId,
+      keySecret: config.RS_STORE_KEY_SECRET,
+      brokers: config.RS_KAFKA_BROKERS,
+      topic: config.RS_KAFKA_TOPIC,
+      clientId: config.RS_KAFKA_CLIENT_ID,
+      batchMaxEvents: config.RS_KAFKA_BATCH_MAX_EVENTS,
+      batchMaxBytes: config.RS_KAFKA_BATCH_MAX_BYTES,
+      requestTimeoutMs: config.RS_KAFKA_REQUEST_TIMEOUT_MS,
+      sendRetries: config.RS_KAFKA_SEND_RETRIES,
+      connectTimeoutMs: config.RS_SHIP_CONNECT_TIMEOUT_MS,
+      backoffBaseMs: config.RS_SHIP_BACKOFF_BASE_MS,
+      backoffMaxMs: config.RS_SHIP_BACKOFF_MAX_MS,
+      haltBackoffMs: config.RS_SHIP_AUTH_BACKOFF_MS,
+      idlePollMs: config.RS_SHIP_IDLE_POLL_MS,
+      logger,
+    });
+  }
+  return new GrpcShipper(buffer, {
+    storeId,
+    keySecret: config.RS_STORE_KEY_SECRET,
+    endpoints: config.RS_CENTRAL_GRPC_ENDPOINTS,
+    batchMaxEvents: config.RS_SHIP_BATCH_MAX_EVENTS,
+    batchMaxBytes: config.RS_SHIP_BATCH_MAX_BYTES,
+    ackTimeoutMs: config.RS_SHIP_ACK_TIMEOUT_MS,
+    connectTimeoutMs: config.RS_SHIP_CONNECT_TIMEOUT_MS,
+    backoffBaseMs: config.RS_SHIP_BACKOFF_BASE_MS,
+    backoffMaxMs: config.RS_SHIP_BACKOFF_MAX_MS,
+    authBackoffMs: config.RS_SHIP_AUTH_BACKOFF_MS,
+    breakerFailures: config.RS_SHIP_BREAKER_FAILURES,
+    breakerHalfOpenMs: config.RS_SHIP_BREAKER_HALF_OPEN_MS,
+    idlePollMs: config.RS_SHIP_IDLE_POLL_MS,
+    logger,
+  });
 }

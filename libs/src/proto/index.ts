@@ -61,3 +61,19 @@ export function ingestService(): { service: grpc.ServiceDefinition; Client: grpc
   const Client = v1.Ingest as grpc.ServiceClientConstructor;
   return { service: Client.service, Client };
 }
+
+export {
+  KAFKA_HEADER_CONTENT_TYPE,
+  KAFKA_HEADER_SIGNATURE,
+  KAFKA_HEADER_STORE_ID,
+  KAFKA_SALE_EVENT_CONTENT_TYPE,
+  decodeKafkaSaleEvent,
+  encodeKafkaSaleEvent,
+  isKafkaSignatureValid,
+  kafkaHeaderText,
+  kafkaSaleRecord,
+  signKafkaValue,
+  type KafkaDecodeResult,
+  type KafkaSaleEvent,
+  type KafkaSaleRecord,
+} from './kafka-message.ts';

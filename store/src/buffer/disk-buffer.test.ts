@@ -1,9 +1,10 @@
+import { crc32c } from '@node-rs/crc32';
 import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogger, ERROR_LEVEL, makeTempDir } from '../testing/capture-logger.ts';
 import { DiskBuffer, segmentFileName, type DiskBufferOptions } from './disk-buffer.ts';
-import { RECORD_HEADER_BYTES } from './record-format.ts';
+import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './record-format.ts';
 import { TestingFileSystem } from './testing-file-system.ts';
 
 interface Payload {
@@ -35,6 +36,18 @@ const builders = (from: number, count: number) => Array.from({ length: count }, 
 
 async function readAll(buffer: DiskBuffer<Payload>, afterSeq = 0) {
   return buffer.readFrom(afterSeq, 1_000_000, Number.MAX_SAFE_INTEGER);
+}
+
+/** Start offsets of the records of a v2 segment file. */
+function recordOffsets(bytes: Buffer): number[] {
+  const offsets: number[] = [];
+  for (let offset = SEGMENT_HEADER_BYTES; offset < bytes.length; offset += RECORD_HEADER_BYTES + (bytes.readUInt32LE(offset) & 0x7fffffff)) offsets.push(offset);
+  return offsets;
+}
+
+/** One append (one write, one fsync) per record, so each record ends a write. */
+async function appendOneByOne(buffer: DiskBuffer<Payload>, from: number, count: number): Promise<void> {
+  for (let n = from; n < from + count; n++) await buffer.append(builders(n, 1));
 }
 
 async function segmentFiles(): Promise<string[]> {
@@ -86,24 +99,27 @@ describe('DiskBuffer', () => {
   it('shares one fsync among concurrent appends (group commit)', async () => {
     const fs = new TestingFileSystem();
     const buffer = await openBuffer({ fs, groupCommitWaitMs: 5 });
+    await buffer.append(builders(0, 1)); // opens the first segment (its header has an fsync of its own)
+    const before = fs.datasyncs;
     await Promise.all(Array.from({ length: 50 }, (_, i) => buffer.append(builders(i, 1))));
-    expect(buffer.stats().lastSeq).toBe(50);
-    expect(fs.datasyncs).toBe(1);
+    expect(buffer.stats().lastSeq).toBe(51);
+    expect(fs.datasyncs - before).toBe(1);
   });
 
   it('gathers appends that arrive during an fsync into the next one, without any wait', async () => {
     let releaseFirstSync!: () => void;
     const firstSyncHeld = new Promise<void>((resolve) => (releaseFirstSync = resolve));
     let syncs = 0;
-    const fs = new TestingFileSystem({ beforeDatasync: () => (++syncs === 1 ? firstSyncHeld : Promise.resolve()) });
+    const fs = new TestingFileSystem({ beforeDatasync: () => (++syncs === 3 ? firstSyncHeld : Promise.resolve()) });
     const buffer = await openBuffer({ fs, groupCommitWaitMs: 0 });
+    await buffer.append(builders(0, 1)); // syncs 1 and 2: the new segment's header, then the record
     const first = buffer.append(builders(1, 1));
     await new Promise((resolve) => setTimeout(resolve, 20));
     const during = Array.from({ length: 20 }, (_, i) => buffer.append(builders(i + 2, 1)));
     releaseFirstSync();
     await Promise.all([first, ...during]);
-    expect(fs.datasyncs).toBe(2);
-    expect(buffer.stats().lastSeq).toBe(21);
+    expect(fs.datasyncs).toBe(4);
+    expect(buffer.stats().lastSeq).toBe(22);
   });
 
   it('resolves an append only after the fsync that covers it', async () => {
@@ -118,7 +134,7 @@ describe('DiskBuffer', () => {
     expect(await buffer.readFrom(0, 10, 1_000_000)).toEqual([]);
     releaseSync();
     expect(await appended).toEqual([1]);
-    expect(fs.datasyncs).toBe(1);
+    expect(fs.datasyncs).toBe(2); // the new segment's header, then the record
   });
 
   it('cuts a torn tail and keeps every record before it', async () => {
@@ -139,64 +155,98 @@ describe('DiskBuffer', () => {
 
   it('quarantines a record with a flipped payload bit, reports it and keeps the records after it', async () => {
     const buffer = await openBuffer();
-    await buffer.append(builders(1, 5));
+    await appendOneByOne(buffer, 1, 5);
     await buffer.close();
     const segment = join(dir, segmentFileName(1));
     const bytes = await readFile(segment);
-    const recordLength = bytes.readUInt32LE(0) + RECORD_HEADER_BYTES;
-    bytes[2 * recordLength + RECORD_HEADER_BYTES + 3]! ^= 0x10; // third record's payload
+    bytes[recordOffsets(bytes)[2]! + RECORD_HEADER_BYTES + 3]! ^= 0x10; // third record's payload
     await writeFile(segment, bytes);
 
     const { logger, lines } = captureLogger();
     const reopened = await openBuffer({ logger });
     expect((await readAll(reopened)).map((record) => record.seq)).toEqual([1, 2, 4, 5]);
-    expect(reopened.stats().quarantined).toBe(1);
+    expect(reopened.stats()).toMatchObject({ quarantined: 1, lostRecords: 1 });
     const errors = lines.filter((line) => line.level === ERROR_LEVEL);
-    expect(errors.map((line) => line.msg)).toContain('damaged buffer record moved to quarantine.log');
+    expect(errors.map((line) => line.msg)).toContain('damaged buffer bytes entered in quarantine.log');
     const quarantine = (await readFile(join(dir, 'quarantine.log'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     expect(quarantine).toHaveLength(1);
-    expect(quarantine[0]).toMatchObject({ segment: segmentFileName(1), presumed_seqs: { first: 3, last: 3 }, reason: 'checksum mismatch' });
+    expect(quarantine[0]).toMatchObject({ segment: segmentFileName(1), lost_seqs: { first: 3, last: 3 }, reason: 'checksum mismatch' });
     expect(await reopened.append(builders(6, 1))).toEqual([6]);
     await reopened.close();
 
-    // The repair is durable: the next open finds a clean segment and still counts the quarantined record.
+    // Damaged bytes stay in place and are recognised again: the next open neither re-enters nor loses anything.
     const again = await openBuffer();
-    expect(again.stats()).toMatchObject({ quarantined: 1, lastSeq: 6 });
+    expect(again.stats()).toMatchObject({ quarantined: 1, lostRecords: 1, lastSeq: 6 });
     expect((await readAll(again)).map((record) => record.seq)).toEqual([1, 2, 4, 5, 6]);
+    expect((await readFile(join(dir, 'quarantine.log'), 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 
-  it('never reuses the seq of a quarantined last record', async () => {
+  it('cuts damage inside the newest segment\'s last write as a torn write: none of it was acknowledged', async () => {
     const buffer = await openBuffer();
-    await buffer.append(builders(1, 3));
+    await buffer.append(builders(1, 2));
+    await buffer.append(builders(3, 3)); // one write: seqs 3, 4, 5
     await buffer.close();
     const segment = join(dir, segmentFileName(1));
     const bytes = await readFile(segment);
-    bytes[bytes.length - 2]! ^= 0x01;
+    bytes[recordOffsets(bytes)[3]! + RECORD_HEADER_BYTES + 1]! ^= 0x01; // seq 4, inside the last write
     await writeFile(segment, bytes);
 
     const { logger, lines } = captureLogger();
     const reopened = await openBuffer({ logger });
-    expect(reopened.stats()).toMatchObject({ lastSeq: 3, quarantined: 1 });
+    expect((await readAll(reopened)).map((record) => record.seq)).toEqual([1, 2, 3]);
+    expect(reopened.stats()).toMatchObject({ lastSeq: 3, quarantined: 0, lostRecords: 0 });
+    expect(lines.find((line) => line.msg.includes('torn write'))).toMatchObject({ droppedRecords: 1 });
     expect(await reopened.append(builders(4, 1))).toEqual([4]);
-    await reopened.close();
-    const again = await openBuffer({ logger });
-    expect((await readAll(again)).map((record) => record.seq)).toEqual([1, 2, 4]);
+  });
+
+  it('never reuses the seq of a damaged last record of a sealed segment', async () => {
+    const buffer = await openBuffer({ segmentBytes: 200 });
+    await appendOneByOne(buffer, 1, 6);
+    await buffer.close();
+    const [first] = await segmentFiles();
+    const bytes = await readFile(join(dir, first!));
+    const lastInFirst = bytes.length - 2;
+    bytes[lastInFirst]! ^= 0x01;
+    await writeFile(join(dir, first!), bytes);
+
+    const { logger, lines } = captureLogger();
+    const reopened = await openBuffer({ segmentBytes: 200, logger });
+    expect(reopened.stats()).toMatchObject({ lastSeq: 6, quarantined: 1, lostRecords: 1 });
+    const seqs = (await readAll(reopened)).map((record) => record.seq);
+    expect(seqs).toHaveLength(5);
+    expect(await reopened.append(builders(7, 1))).toEqual([7]);
     expect(lines.filter((line) => line.msg.includes('missing'))).toEqual([]);
   });
 
   it('skips a damaged length field by finding the next good record', async () => {
     const buffer = await openBuffer();
-    await buffer.append(builders(1, 4));
+    await appendOneByOne(buffer, 1, 4);
     await buffer.close();
     const segment = join(dir, segmentFileName(1));
     const bytes = await readFile(segment);
-    const recordLength = bytes.readUInt32LE(0) + RECORD_HEADER_BYTES;
-    bytes.writeUInt32LE(0xfffffff0, recordLength); // second record's length
+    bytes.writeUInt32LE(0x7ffffff0, recordOffsets(bytes)[1]!); // second record's length
     await writeFile(segment, bytes);
 
     const reopened = await openBuffer();
     expect((await readAll(reopened)).map((record) => record.seq)).toEqual([1, 3, 4]);
-    expect(reopened.stats().quarantined).toBe(1);
+    expect(reopened.stats()).toMatchObject({ quarantined: 1, lostRecords: 1 });
+  });
+
+  it('quarantines a record damaged after open when the reader meets it, and keeps shipping past it', async () => {
+    const buffer = await openBuffer();
+    await appendOneByOne(buffer, 1, 5);
+    const segment = join(dir, segmentFileName(1));
+    const bytes = await readFile(segment);
+    bytes[recordOffsets(bytes)[1]! + RECORD_HEADER_BYTES + 2]! ^= 0x40; // seq 2 rots on disk while the store runs
+    await writeFile(segment, bytes);
+
+    expect((await readAll(buffer)).map((record) => record.seq)).toEqual([1, 3, 4, 5]);
+    expect(buffer.stats()).toMatchObject({ quarantined: 1, lostRecords: 1, state: 'open' });
+    expect((await readAll(buffer)).map((record) => record.seq)).toEqual([1, 3, 4, 5]);
+    await buffer.close();
+    const reopened = await openBuffer();
+    expect(reopened.stats()).toMatchObject({ quarantined: 1, lostRecords: 1 });
+    expect((await readFile(join(dir, 'quarantine.log'), 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 
   it('deletes fully acked segments, keeps the newest, and resumes after the cursor on reopen', async () => {
@@ -294,6 +344,31 @@ describe('DiskBuffer', () => {
     const buffer = await openBuffer();
     await buffer.append(builders(1, 2));
     await expect(buffer.ack(3)).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_ACK_RANGE' });
+  });
+
+  it('opens a format-1 buffer (no segment header) written by an older store and appends in a new format-2 segment', async () => {
+    const v1Record = (seq: number, payload: Payload) => {
+      const body = Buffer.from(JSON.stringify(payload), 'utf8');
+      const record = Buffer.alloc(RECORD_HEADER_BYTES + body.length);
+      record.writeUInt32LE(body.length, 0);
+      record.writeBigUInt64LE(BigInt(seq), 8);
+      body.copy(record, RECORD_HEADER_BYTES);
+      record.writeUInt32LE(crc32c(record.subarray(8)), 4);
+      return record;
+    };
+    await writeFile(join(dir, segmentFileName(1)), Buffer.concat([1, 2, 3].map((n) => v1Record(n, payload(n)))));
+    await writeFile(join(dir, 'cursor.json'), JSON.stringify({ acked_seq: 1 }));
+
+    const buffer = await openBuffer();
+    expect(buffer.stats()).toMatchObject({ lastSeq: 3, ackedSeq: 1, quarantined: 0 });
+    expect((await readAll(buffer, 1)).map((record) => record.payload)).toEqual([payload(2), payload(3)]);
+    expect(await buffer.append(builders(4, 1))).toEqual([4]);
+    await buffer.close();
+    expect(await segmentFiles()).toEqual([segmentFileName(1), segmentFileName(4)]);
+    expect((await readFile(join(dir, segmentFileName(4)))).subarray(0, 8).toString('ascii')).toBe('RSBUFSEG');
+
+    const reopened = await openBuffer();
+    expect((await readAll(reopened, 1)).map((record) => record.seq)).toEqual([2, 3, 4]);
   });
 
   it('flushes accepted appends on close', async () => {

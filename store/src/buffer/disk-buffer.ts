@@ -4,35 +4,43 @@
  * # Invariants
  * 1. An append resolves only after a completed fdatasync covers every byte of it (group commit:
  *    concurrent appends share one write and one fdatasync, bounded by a short wait and a byte budget).
- *    Nothing is ever acknowledged that is not on stable storage.
+ *    Nothing is ever acknowledged that is not on stable storage. One write is in flight at a time and
+ *    its last record carries COMMIT, so recovery can tell the one write a power cut may have torn.
  * 2. Seqs are gap-free and in disk order: `append()` assigns them synchronously, before its first
  *    await, so call order = seq order = byte order. A rejected append (full, failed, closed) assigns none.
- *    A seq is never reused: after a restart the next seq is above every seq any segment, quarantined
- *    record, segment name or the cursor accounts for.
+ *    A seq that was ever acknowledged or shipped is never reused: after a restart the next seq is above
+ *    every seq any segment, damaged range, segment name or the cursor accounts for. (Seqs of a torn,
+ *    never-acknowledged write are free again: nobody saw them.)
  * 3. Readers (`readFrom`) see only records covered by a completed fdatasync, so nothing that a crash
  *    could still take back is ever shipped.
- * 4. The ack cursor is made durable before any segment it covers is deleted; a segment is deleted only
- *    once every record in it is acked, after `beforeSegmentDelete` (the receipt index) has persisted
- *    what it needs. The newest segment is never deleted, so its name keeps the seq high-water mark.
+ * 4. The ack cursor is made durable (temp, fsync, rename, fsync dir) before any segment it covers is
+ *    deleted; a segment is deleted only once every record in it is acked, after `beforeSegmentDelete`
+ *    (the receipt index) has persisted what it needs. The newest segment is never deleted, so its name
+ *    keeps the seq high-water mark. Hence a crash at any step of ack → delete leaves either the old
+ *    cursor (re-delivery window: the records of the one ack call in flight, at most one shipper batch)
+ *    or the new one with segments it covers still present (deleted again at open).
  * 5. Fail-stop: after any failed write or fsync the buffer acknowledges nothing more (appends and acks
- *    reject with RS_ERR_BUFFER_IO) until the process restarts and recovery re-reads the disk. Retrying an
- *    fsync is unsafe: the kernel may have dropped the dirty pages and report success (fsyncgate).
- * 6. Recovery never skips data silently: a torn tail (bytes of a write whose fsync never completed, so
- *    never acknowledged) is cut; a damaged record is copied to quarantine.log, logged at error, counted
- *    in `stats().quarantined`, and the records after it stay readable. Every segment is fdatasynced at
- *    open, so records written by a process that crashed before its fsync are durable before shipping.
+ *    reject with RS_ERR_BUFFER_IO, `stats().fault` says why) until the process restarts and recovery
+ *    re-reads the disk. Retrying an fsync is unsafe: the kernel may have dropped the dirty pages and
+ *    report success (fsyncgate).
+ * 6. Recovery never skips data silently and never fails on what a crash can leave: a torn write in the
+ *    newest segment is cut (segment-scan.ts says how it is told from damage); a damaged range is
+ *    entered in quarantine.log (raw bytes, lost seqs), logged at error, counted in `stats()`, and the
+ *    records after it stay readable. A range the reader finds damaged at run time gets the same
+ *    treatment and shipping continues. Segments are never rewritten; only a torn tail is truncated.
+ *    Every segment is fdatasynced at open, so what a crashed process wrote is durable before shipping.
  * 7. Memory does not grow with buffered volume: records are read from disk in batches; per segment we
- *    keep a few numbers and a sparse index (one entry per 64 KiB) for seeking.
+ *    keep a few numbers, its damaged ranges and a sparse index (one entry per 64 KiB) for seeking.
+ *    Recovery reads one segment at a time (≤ `segmentBytes`).
  *
  * # On disk (one directory per store)
- *   segment-<first seq, 20 digits>.log  records, see record-format.ts:
- *                                       [u32 len][u32 crc32c(seq‖payload)][u64 seq][payload JSON], LE.
+ *   segment-<first seq, 20 digits>.log  16-byte header (format version 2), then records, see
+ *                                       record-format.ts: [u32 len|COMMIT][u32 crc32c][u64 seq][JSON].
  *                                       A record never spans segments. The name's seq is the seq the
  *                                       first record was given; rotation happens past `segmentBytes`.
+ *                                       Version 1 segments (no header) from older stores still open.
  *   cursor.json                         {"acked_seq": N}, replaced atomically (see ack-cursor.ts).
- *   quarantine.log                      one JSON line per damaged range: segment, offset, presumed seqs,
- *                                       reason, raw bytes (base64). A line may repeat if the store
- *                                       crashed in the middle of repairing that segment.
+ *   quarantine.log                      one JSON line per damaged range (quarantine.ts).
  *   *.tmp                               leftovers of an interrupted atomic replace; removed at open.
  *   receipts.log                        not the buffer's: intake's receipt index (intake/receipt-index.ts).
  */
@@ -43,8 +51,20 @@ import type { RetailSyncError } from '@retail-sync/libs/errors';
 import { storeErrors } from '../errors.ts';
 import { readAckCursor, writeAckCursor } from './ack-cursor.ts';
 import { nodeFileSystem, readWholeFile, type BufferFile, type BufferFileSystem } from './file-system.ts';
-import { decodeRecordAt, encodeRecord, RECORD_HEADER_BYTES } from './record-format.ts';
-import { scanSegment, type QuarantinedRange, type ScannedRecord } from './segment-scan.ts';
+import { QuarantineLog, lostCount } from './quarantine.ts';
+import {
+  decodeRecordAt,
+  encodeRecord,
+  encodeSegmentHeader,
+  findNextRecord,
+  markCommit,
+  RECORD_HEADER_BYTES,
+  SEGMENT_FORMAT_VERSION,
+  SEGMENT_HEADER_BYTES,
+  type EncodedRecord,
+  type FormatVersion,
+} from './record-format.ts';
+import { scanSegment, type DamagedRange, type ScannedRecord } from './segment-scan.ts';
 import { SerialQueue } from './serial-queue.ts';
 
 export interface DiskBufferOptions<T> {
@@ -61,6 +81,8 @@ export interface DiskBufferOptions<T> {
   fs?: BufferFileSystem;
   /** Runs with every record of a segment before that segment is deleted; must be durable when it resolves. */
   beforeSegmentDelete?: (records: BufferRecord<T>[]) => Promise<void>;
+  /** Sees every good record once, in seq order, during the open scan (so nobody reads the buffer twice at start). */
+  onRecoveredRecord?: (record: BufferRecord<T>) => void;
 }
 
 export interface BufferRecord<T> {
@@ -71,6 +93,14 @@ export interface BufferRecord<T> {
 }
 
 export type BufferState = 'open' | 'failed' | 'closed';
+
+export interface BufferFault {
+  code: string;
+  /** The errno behind it (EIO, ENOSPC …) when there is one. */
+  errno: string | null;
+  message: string;
+  at: string;
+}
 
 export interface BufferStats {
   /** Highest durable seq (0 when nothing was ever appended). */
@@ -83,9 +113,13 @@ export interface BufferStats {
   bytes: number;
   /** Append time of the oldest unacked record (to the index's 64 KiB resolution, never later), or null. */
   oldestUnackedAt: string | null;
-  /** Damaged ranges moved to quarantine.log over the buffer's life. */
+  /** Damaged ranges entered in quarantine.log over the buffer's life. */
   quarantined: number;
+  /** Seqs those damaged ranges held: records reported lost. */
+  lostRecords: number;
   state: BufferState;
+  /** Why the buffer fail-stopped, or null. */
+  fault: BufferFault | null;
 }
 
 interface IndexEntry {
@@ -95,22 +129,28 @@ interface IndexEntry {
   at: number;
 }
 
+interface KnownDamage {
+  offset: number;
+  end: number;
+  /** Seq of the first good record after it (or the expected seq when none is missing). */
+  nextSeq: number | undefined;
+}
+
 interface Segment {
   firstSeq: number;
   path: string;
-  /** Highest durable seq in it; firstSeq − 1 while empty. */
+  name: string;
+  version: FormatVersion;
+  dataStart: number;
+  /** Highest seq it accounts for (good or lost); firstSeq − 1 while empty. */
   lastSeq: number;
   records: number;
-  /** Bytes covered by a completed fdatasync: readers stop here. */
+  /** Bytes covered by a completed fdatasync (ends at a good record): readers stop here. */
   durableBytes: number;
-  /** Bytes handed to the file, ≥ durableBytes. */
+  /** Bytes in the file, ≥ durableBytes. */
   writtenBytes: number;
   index: IndexEntry[];
-}
-
-interface EncodedRecord {
-  seq: number;
-  bytes: Buffer;
+  damaged: KnownDamage[];
 }
 
 interface PendingAppend {
@@ -123,7 +163,6 @@ interface PendingAppend {
 const MiB = 1024 * 1024;
 const INDEX_STRIDE_BYTES = 64 * 1024;
 const READ_CHUNK_BYTES = 256 * 1024;
-const QUARANTINE_FILE = 'quarantine.log';
 const SEGMENT_NAME = /^segment-(\d{20})\.log$/;
 
 export function segmentFileName(firstSeq: number): string {
@@ -133,12 +172,13 @@ export function segmentFileName(firstSeq: number): string {
 export class DiskBuffer<T> {
   private state: 'open' | 'closing' | 'failed' | 'closed' = 'open';
   private failure: RetailSyncError | undefined;
+  private fault: BufferFault | null = null;
   private segments: Segment[] = [];
   private activeFile: BufferFile | undefined;
   private nextSeq = 1;
   private durableSeq = 0;
   private ackedSeq = 0;
-  private quarantined = 0;
+  private quarantine!: QuarantineLog;
   private bytesOnDisk = 0;
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
@@ -161,7 +201,7 @@ export class DiskBuffer<T> {
   ) {
     this.segmentBytes = options.segmentBytes ?? 8 * MiB;
     this.maxBytes = options.maxBytes ?? 1024 * MiB;
-    this.maxPayloadBytes = this.segmentBytes - RECORD_HEADER_BYTES;
+    this.maxPayloadBytes = this.segmentBytes - RECORD_HEADER_BYTES - SEGMENT_HEADER_BYTES;
     this.groupCommitWaitMs = options.groupCommitWaitMs ?? 0;
     this.groupCommitMaxBytes = options.groupCommitMaxBytes ?? MiB;
     this.fs = options.fs ?? nodeFileSystem;
@@ -197,8 +237,8 @@ export class DiskBuffer<T> {
           throw storeErrors.create('RS_ERR_BATCH_TOO_LARGE', `record of ${payload.length} bytes exceeds the segment size ${this.segmentBytes}`);
         }
         const encoded = encodeRecord(seq, payload);
-        records.push({ seq, bytes: encoded });
-        bytes += encoded.length;
+        records.push(encoded);
+        bytes += encoded.bytes.length;
       });
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -265,6 +305,7 @@ export class DiskBuffer<T> {
     }
   }
 
+  /** One write + one fdatasync per segment touched; the last record of each write carries COMMIT. */
   private async writeDurably(records: EncodedRecord[]): Promise<void> {
     let chunk: EncodedRecord[] = [];
     let chunkBytes = 0;
@@ -272,6 +313,7 @@ export class DiskBuffer<T> {
       if (chunk.length === 0) return;
       const segment = this.segments.at(-1)!;
       const file = await this.activeHandle();
+      markCommit(chunk.at(-1)!);
       await file.append(chunk.length === 1 ? chunk[0]!.bytes : Buffer.concat(chunk.map((record) => record.bytes), chunkBytes));
       segment.writtenBytes += chunkBytes;
       this.bytesOnDisk += chunkBytes;
@@ -283,9 +325,10 @@ export class DiskBuffer<T> {
     for (const record of records) {
       const segment = this.segments.at(-1);
       const used = segment ? segment.writtenBytes + chunkBytes : 0;
-      // Seqs inside a segment are consecutive; after a quarantined tail the next seq starts a new segment.
-      const consecutive = !segment || segment.records + chunk.length === 0 || (chunk.at(-1)?.seq ?? segment.lastSeq) + 1 === record.seq;
-      if (!segment || !consecutive || (used > 0 && used + record.bytes.length > this.segmentBytes)) {
+      // Seqs inside a segment are consecutive, and we only append to segments of the current format.
+      const previousSeq = chunk.at(-1)?.seq ?? segment?.lastSeq;
+      const fits = segment !== undefined && segment.version === SEGMENT_FORMAT_VERSION && previousSeq! + 1 === record.seq;
+      if (!fits || (used > segment.dataStart && used + record.bytes.length > this.segmentBytes)) {
         await flushChunk();
         await this.rotate(record.seq);
       }
@@ -308,17 +351,34 @@ export class DiskBuffer<T> {
     }
   }
 
+  /** New segment: header written and synced, and the directory entry synced, before any record goes in. */
   private async rotate(firstSeq: number): Promise<void> {
     if (this.activeFile) {
       await this.activeFile.close();
       this.activeFile = undefined;
     }
-    const path = join(this.dir, segmentFileName(firstSeq));
+    const name = segmentFileName(firstSeq);
+    const path = join(this.dir, name);
     // 'create' fails if the file exists: a segment with this name would mean a seq was about to be reused.
     this.activeFile = await this.fs.open(path, 'create');
+    this.segments.push({
+      firstSeq,
+      path,
+      name,
+      version: SEGMENT_FORMAT_VERSION,
+      dataStart: SEGMENT_HEADER_BYTES,
+      lastSeq: firstSeq - 1,
+      records: 0,
+      durableBytes: SEGMENT_HEADER_BYTES,
+      writtenBytes: SEGMENT_HEADER_BYTES,
+      index: [],
+      damaged: [],
+    });
+    this.bytesOnDisk += SEGMENT_HEADER_BYTES;
+    await this.activeFile.append(encodeSegmentHeader());
+    await this.activeFile.datasync();
     await this.fs.fsyncDir(this.dir);
-    this.segments.push({ firstSeq, path, lastSeq: firstSeq - 1, records: 0, durableBytes: 0, writtenBytes: 0, index: [] });
-    this.logger.debug({ segment: path }, 'opened a new segment');
+    this.logger.debug({ segment: name }, 'opened a new segment');
   }
 
   private async activeHandle(): Promise<BufferFile> {
@@ -327,17 +387,21 @@ export class DiskBuffer<T> {
   }
 
   private failStop(error: unknown, group: PendingAppend[]): void {
-    this.state = 'failed';
-    this.failure = storeErrors.create(
-      'RS_ERR_BUFFER_IO',
-      `buffer write or fsync failed (${(error as Error)?.message ?? String(error)}); the buffer stopped and acknowledges nothing until the store restarts`,
-      { cause: error },
-    );
-    this.logger.error({ err: error, dir: this.dir }, 'buffer write or fsync failed: fail-stop, no further appends or acks until restart');
+    if (this.state !== 'failed') {
+      this.state = 'failed';
+      const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? null;
+      this.failure = storeErrors.create(
+        'RS_ERR_BUFFER_IO',
+        `buffer write or fsync failed (${(error as Error)?.message ?? String(error)}); the buffer stopped and acknowledges nothing until the store restarts`,
+        { cause: error, details: { errno } },
+      );
+      this.fault = { code: 'RS_ERR_BUFFER_IO', errno, message: this.failure.message, at: new Date().toISOString() };
+      this.logger.error({ err: error, errno, dir: this.dir }, 'buffer write or fsync failed: fail-stop, no further appends or acks until restart');
+    }
     const waiting = [...group, ...this.pending];
     this.pending = [];
     this.pendingBytes = 0;
-    for (const append of waiting) append.reject(this.failure);
+    for (const append of waiting) append.reject(this.failure!);
     this.notifyAppendWaiters();
   }
 
@@ -351,8 +415,8 @@ export class DiskBuffer<T> {
 
   /**
    * Durable records with seq > `afterSeq`, in seq order: at most `maxRecords`, and stopping once
-   * `maxBytes` is reached (always at least one record when there is one). Read from disk.
-   * Throws RS_ERR_BUFFER_CORRUPT when a record fails its checksum (a restart quarantines it).
+   * `maxBytes` is reached (always at least one record when there is one). Read from disk. A damaged
+   * record met here is quarantined and reported like one found at open, and reading continues after it.
    */
   async readFrom(afterSeq: number, maxRecords: number, maxBytes: number): Promise<BufferRecord<T>[]> {
     if (this.state === 'closed') throw storeErrors.create('RS_ERR_BUFFER_CLOSED', 'the buffer is closed');
@@ -362,7 +426,7 @@ export class DiskBuffer<T> {
       const limitSeq = this.durableSeq;
       for (const segment of [...this.segments]) {
         if (segment.lastSeq <= afterSeq || segment.records === 0) continue;
-        const full = await this.readSegment(segment, seekOffset(segment, afterSeq + 1), (record) => {
+        const full = await this.readSegment(segment, seekPoint(segment, afterSeq + 1), (record) => {
           if (record.seq <= afterSeq || record.seq > limitSeq) return true;
           out.push(record);
           bytes += record.bytes;
@@ -374,29 +438,48 @@ export class DiskBuffer<T> {
     });
   }
 
-  /** Visits the durable records of `segment` from `offset`; `visit` returns false to stop. Returns false if stopped. */
-  private async readSegment(segment: Segment, offset: number, visit: (record: BufferRecord<T>) => boolean): Promise<boolean> {
+  /** Visits the durable records of `segment` from `from`; `visit` returns false to stop. Returns false if stopped. */
+  private async readSegment(segment: Segment, from: { offset: number; seq: number }, visit: (record: BufferRecord<T>) => boolean): Promise<boolean> {
     const end = segment.durableBytes;
     const file = await this.fs.open(segment.path, 'read');
     try {
-      let position = offset;
+      let position = from.offset;
+      let expectedSeq = from.seq;
       let readSize = READ_CHUNK_BYTES;
       while (position < end) {
+        const known = segment.damaged.find((range) => range.offset === position);
+        if (known) {
+          position = known.end;
+          expectedSeq = known.nextSeq ?? expectedSeq;
+          continue;
+        }
         const chunk = await file.read(position, Math.min(end - position, readSize));
         let cursor = 0;
+        let damagedAt: number | undefined;
         while (cursor < chunk.length) {
-          const decoded = decodeRecordAt(chunk, cursor, this.maxPayloadBytes);
-          if (decoded.kind === 'incomplete') break;
-          if (decoded.kind !== 'record') throw this.corruptOnRead(segment, position + cursor, decoded.kind);
-          const record: BufferRecord<T> = { seq: decoded.seq, payload: this.parsePayload(segment, position + cursor, decoded.payload), bytes: decoded.end - cursor };
+          const decoded = decodeRecordAt(chunk, cursor, this.maxPayloadBytes, segment.version);
+          if (decoded.kind === 'incomplete' && position + cursor + decoded.needed <= end) break;
+          const payload = decoded.kind === 'record' && decoded.seq >= expectedSeq ? parseJson<T>(decoded.payload) : undefined;
+          if (decoded.kind !== 'record' || payload === undefined) {
+            damagedAt = position + cursor;
+            break;
+          }
+          const record: BufferRecord<T> = { seq: decoded.seq, payload: payload.value, bytes: decoded.end - cursor };
           cursor = decoded.end;
+          expectedSeq = decoded.seq + 1;
           if (!visit(record)) return false;
         }
+        if (damagedAt !== undefined) {
+          const skipped = segment.damaged.find((range) => range.offset === damagedAt) ?? (await this.quarantineOnRead(segment, file, damagedAt, expectedSeq));
+          position = skipped.end;
+          expectedSeq = skipped.nextSeq ?? expectedSeq;
+          readSize = READ_CHUNK_BYTES;
+          continue;
+        }
         if (cursor === 0) {
-          const decoded = decodeRecordAt(chunk, 0, this.maxPayloadBytes);
-          const needed = decoded.kind === 'incomplete' ? decoded.needed : 0;
-          if (position + needed > end || needed <= readSize) throw this.corruptOnRead(segment, position, 'record overruns the durable end');
-          readSize = needed;
+          // One record bigger than the chunk: read exactly it next time.
+          const decoded = decodeRecordAt(chunk, 0, this.maxPayloadBytes, segment.version);
+          readSize = decoded.kind === 'incomplete' ? decoded.needed : READ_CHUNK_BYTES;
           continue;
         }
         position += cursor;
@@ -408,17 +491,36 @@ export class DiskBuffer<T> {
     }
   }
 
-  private parsePayload(segment: Segment, offset: number, payload: Buffer): T {
+  /** A damaged range the reader met after open (bit rot): quarantine it, remember it, and step past it. */
+  private async quarantineOnRead(segment: Segment, file: BufferFile, at: number, expectedSeq: number): Promise<KnownDamage> {
+    const rest = await file.read(at, segment.durableBytes - at);
+    const next = findNextRecord(rest, 1, expectedSeq, segment.lastSeq, this.maxPayloadBytes, segment.version);
+    const length = next?.offset ?? rest.length;
+    const lastLost = next ? next.seq - 1 : segment.lastSeq;
+    const range: DamagedRange = {
+      offset: at,
+      length,
+      lostSeqs: lastLost >= expectedSeq ? { first: expectedSeq, last: lastLost } : null,
+      reason: 'damaged record found while reading (after open)',
+    };
+    const known: KnownDamage = { offset: at, end: at + length, nextSeq: next?.seq };
+    segment.damaged.push(known);
     try {
-      return JSON.parse(payload.toString('utf8')) as T;
-    } catch {
-      throw this.corruptOnRead(segment, offset, 'payload is not JSON');
+      await this.enterQuarantine(segment.name, [range], () => rest.subarray(0, length));
+    } catch (error) {
+      this.failStop(error, []);
     }
+    return known;
   }
 
-  private corruptOnRead(segment: Segment, offset: number, reason: string): RetailSyncError {
-    this.logger.error({ segment: segment.path, offset, reason }, 'buffer record is damaged on read; restart the store to quarantine it');
-    return storeErrors.create('RS_ERR_BUFFER_CORRUPT', `damaged record in ${segment.path} at offset ${offset}: ${reason}`, { details: { segment: segment.path, offset } });
+  private async enterQuarantine(segmentName: string, ranges: DamagedRange[], bytesOf: (range: DamagedRange) => Buffer): Promise<void> {
+    const entered = await this.quarantine.add(segmentName, ranges, bytesOf);
+    for (const range of entered) {
+      const fields = { segment: segmentName, offset: range.offset, length: range.length, lostSeqs: range.lostSeqs, reason: range.reason, quarantined: this.quarantine.ranges, lostRecords: this.quarantine.lostRecords };
+      const unackedLost = range.lostSeqs !== null && range.lostSeqs.last > this.ackedSeq;
+      if (unackedLost || range.lostSeqs === null) this.logger.error(fields, 'damaged buffer bytes entered in quarantine.log');
+      else this.logger.warn(fields, 'damaged buffer bytes entered in quarantine.log (already acked by central)');
+    }
   }
 
   /** Resolves once a record with seq > `afterSeq` is durable, after `timeoutMs`, or when the buffer stops. */
@@ -474,7 +576,7 @@ export class DiskBuffer<T> {
           const segment = this.segments[0]!;
           if (this.options.beforeSegmentDelete) {
             const records: BufferRecord<T>[] = [];
-            await this.readSegment(segment, 0, (record) => records.push(record) > 0);
+            await this.readSegment(segment, { offset: segment.dataStart, seq: segment.firstSeq }, (record) => records.push(record) > 0);
             await this.options.beforeSegmentDelete(records);
           }
           await this.fs.unlink(segment.path);
@@ -484,7 +586,7 @@ export class DiskBuffer<T> {
         }
         if (deleted > 0) await this.fs.fsyncDir(this.dir);
       } catch (error) {
-        // Not data loss: the segment stays and deletion is retried on the next ack or open.
+        // Not data loss: the cursor already covers it; the segment stays (or comes back) and is deleted on the next ack or open.
         this.logger.warn({ err: error }, 'could not delete a fully acked segment; will retry');
       }
     });
@@ -499,8 +601,10 @@ export class DiskBuffer<T> {
       records: Math.max(0, this.durableSeq - this.ackedSeq),
       bytes: this.bytesOnDisk,
       oldestUnackedAt: this.oldestUnackedAt(),
-      quarantined: this.quarantined,
+      quarantined: this.quarantine.ranges,
+      lostRecords: this.quarantine.lostRecords,
       state: this.state === 'closing' ? 'open' : this.state,
+      fault: this.fault,
     };
   }
 
@@ -538,7 +642,10 @@ export class DiskBuffer<T> {
     await this.fs.mkdir(this.dir);
     const names = await this.fs.readdir(this.dir);
     for (const name of names.filter((candidate) => candidate.endsWith('.tmp'))) await this.fs.unlink(join(this.dir, name));
-    this.quarantined = await this.countQuarantined();
+    this.quarantine = await QuarantineLog.open(this.fs, this.dir, this.logger);
+    const cursor = await readAckCursor(this.fs, this.dir);
+    if (cursor.kind === 'present') this.ackedSeq = cursor.ackedSeq;
+
     const segmentNames = names
       .map((name) => ({ name, match: SEGMENT_NAME.exec(name) }))
       .filter((entry): entry is { name: string; match: RegExpExecArray } => entry.match !== null)
@@ -548,22 +655,19 @@ export class DiskBuffer<T> {
     let highestSeq = 0;
     let changedDirectory = false;
     for (const [position, { name, firstSeq }] of segmentNames.entries()) {
-      const result = await this.recoverSegment(name, firstSeq, position === segmentNames.length - 1);
+      const result = await this.recoverSegment(name, firstSeq, segmentNames[position + 1]?.firstSeq);
       highestSeq = Math.max(highestSeq, result.highestSeq);
-      changedDirectory ||= result.changedDirectory;
+      changedDirectory ||= result.segment === undefined;
       if (result.segment) this.segments.push(result.segment);
     }
     if (changedDirectory) await this.fs.fsyncDir(this.dir);
 
-    const cursor = await readAckCursor(this.fs, this.dir);
-    const oldestKept = this.segments[0]?.firstSeq;
-    if (cursor.kind === 'present') {
-      this.ackedSeq = cursor.ackedSeq;
-    } else {
+    if (cursor.kind !== 'present') {
       if (cursor.kind === 'unreadable') {
         this.logger.error({ reason: cursor.reason }, 'ack cursor is unreadable; re-shipping every buffered record (central dedupes by event_id)');
       }
       // Segments are deleted only after a durable cursor covered them, so the oldest one left is unacked.
+      const oldestKept = this.segments[0]?.firstSeq;
       this.ackedSeq = oldestKept === undefined ? highestSeq : oldestKept - 1;
     }
     this.durableSeq = Math.max(highestSeq, this.ackedSeq);
@@ -571,122 +675,71 @@ export class DiskBuffer<T> {
     this.bytesOnDisk = this.segments.reduce((sum, segment) => sum + segment.writtenBytes, 0);
     await this.deleteAckedSegments();
     this.logger.info(
-      { dir: this.dir, segments: this.segments.length, lastSeq: this.durableSeq, ackedSeq: this.ackedSeq, bytes: this.bytesOnDisk, quarantined: this.quarantined },
+      {
+        dir: this.dir,
+        segments: this.segments.length,
+        lastSeq: this.durableSeq,
+        ackedSeq: this.ackedSeq,
+        bytes: this.bytesOnDisk,
+        quarantined: this.quarantine.ranges,
+        lostRecords: this.quarantine.lostRecords,
+      },
       'buffer opened',
     );
   }
 
-  private async recoverSegment(
-    name: string,
-    firstSeq: number,
-    isNewest: boolean,
-  ): Promise<{ segment: Segment | undefined; highestSeq: number; changedDirectory: boolean }> {
+  /** Scans one segment, quarantines its damage, cuts a torn tail, syncs it. Undefined segment: it was removed. */
+  private async recoverSegment(name: string, firstSeq: number, nextFirstSeq: number | undefined): Promise<{ segment: Segment | undefined; highestSeq: number }> {
     const path = join(this.dir, name);
+    const isNewest = nextFirstSeq === undefined;
     const bytes = (await readWholeFile(this.fs, path)) ?? Buffer.alloc(0);
-    const scan = scanSegment(bytes, firstSeq, this.maxPayloadBytes);
-    for (const gap of scan.gaps) {
-      this.logger.error({ segment: name, firstMissingSeq: gap.first, lastMissingSeq: gap.last }, 'seqs are missing from a segment with no damaged bytes to explain them');
-    }
-    if (scan.quarantined.length > 0) await this.quarantine(name, bytes, scan.quarantined);
+    const scan = scanSegment({ bytes, firstSeq, maxPayloadBytes: this.maxPayloadBytes, isNewest, nextFirstSeq });
+    if (scan.damaged.length > 0) await this.enterQuarantine(name, scan.damaged, (range) => bytes.subarray(range.offset, range.offset + range.length));
     const tornBytes = bytes.length - scan.tornTailAt;
     if (tornBytes > 0) {
-      const fields = { segment: name, offset: scan.tornTailAt, bytes: tornBytes };
-      // Only the newest segment can hold a write whose fsync never finished; older ones were synced before rotation.
-      if (isNewest) this.logger.warn(fields, 'cut a torn tail (a write that was never acknowledged)');
-      else this.logger.error(fields, 'cut a truncated record from a sealed segment');
+      const fields = { segment: name, offset: scan.tornTailAt, bytes: tornBytes, droppedRecords: scan.tornRecords };
+      this.logger.warn(fields, scan.tornRecords > 0 ? 'cut a torn write (with intact records after its hole, never acknowledged)' : 'cut a torn tail (a write that was never acknowledged)');
     }
-
-    if (scan.records.length === 0) {
+    if (isNewest && scan.records.length === 0) {
       await this.fs.unlink(path);
-      return { segment: undefined, highestSeq: scan.highestSeq, changedDirectory: true };
+      return { segment: undefined, highestSeq: scan.highestSeq };
     }
-    let changedDirectory = false;
-    let kept: ScannedRecord[] = scan.records;
-    if (scan.quarantined.length > 0) {
-      kept = await this.rewriteSegment(path, scan.records);
-      changedDirectory = true;
-    } else {
-      const file = await this.fs.open(path, 'readwrite');
-      try {
-        if (tornBytes > 0) await file.truncate(scan.tornTailAt);
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
+    const file = await this.fs.open(path, 'readwrite');
+    try {
+      if (tornBytes > 0) await file.truncate(scan.tornTailAt);
+      await file.datasync();
+    } finally {
+      await file.close();
     }
-    const size = kept.reduce((sum, record) => sum + record.length, 0);
+    const lastGood = scan.records.at(-1);
     const segment: Segment = {
       firstSeq,
       path,
-      lastSeq: kept.at(-1)!.seq,
-      records: kept.length,
-      durableBytes: size,
-      writtenBytes: size,
+      name,
+      version: scan.version,
+      dataStart: scan.dataStart,
+      lastSeq: scan.highestSeq,
+      records: scan.records.length,
+      durableBytes: lastGood ? lastGood.offset + lastGood.length : scan.dataStart,
+      writtenBytes: Math.min(bytes.length, scan.tornTailAt),
       index: [],
+      // Zero-length entries (seqs missing with no bytes to skip) need no skipping.
+      damaged: scan.damaged
+        .filter((range) => range.length > 0)
+        .map((range) => ({ offset: range.offset, end: range.offset + range.length, nextSeq: range.lostSeqs ? range.lostSeqs.last + 1 : undefined })),
     };
-    for (const record of kept) {
-      const lastIndexed = segment.index.at(-1);
-      if (!lastIndexed || record.offset - lastIndexed.offset >= INDEX_STRIDE_BYTES) {
-        segment.index.push({ seq: record.seq, offset: record.offset, at: appendedAtOf(record.payload) });
-      }
-    }
-    return { segment, highestSeq: scan.highestSeq, changedDirectory };
+    for (const record of scan.records) this.recoverRecord(segment, record);
+    if (scan.damaged.some((range) => lostCount(range) > 0)) this.logger.info({ segment: name, records: scan.records.length }, 'segment recovered around damaged ranges');
+    return { segment, highestSeq: scan.highestSeq };
   }
 
-  /** Writes only the good records to a temp file and renames it over the segment; returns them with new offsets. */
-  private async rewriteSegment(path: string, records: ScannedRecord[]): Promise<ScannedRecord[]> {
-    const temp = `${path}.tmp`;
-    const file = await this.fs.open(temp, 'replace');
-    const rewritten: ScannedRecord[] = [];
-    let offset = 0;
-    try {
-      for (const record of records) {
-        await file.append(encodeRecord(record.seq, record.payload));
-        rewritten.push({ ...record, offset });
-        offset += record.length;
-      }
-      await file.datasync();
-    } finally {
-      await file.close();
+  private recoverRecord(segment: Segment, record: ScannedRecord): void {
+    const lastIndexed = segment.index.at(-1);
+    const parsed = this.options.onRecoveredRecord || !lastIndexed || record.offset - lastIndexed.offset >= INDEX_STRIDE_BYTES ? parseJson<T>(record.payload) : undefined;
+    if (!lastIndexed || record.offset - lastIndexed.offset >= INDEX_STRIDE_BYTES) {
+      segment.index.push({ seq: record.seq, offset: record.offset, at: appendedAtOf(parsed?.value) });
     }
-    await this.fs.rename(temp, path);
-    await this.fs.fsyncDir(this.dir);
-    return rewritten;
-  }
-
-  private async quarantine(segmentName: string, bytes: Buffer, ranges: QuarantinedRange[]): Promise<void> {
-    const lines = ranges.map((range) =>
-      JSON.stringify({
-        quarantined_at: new Date().toISOString(),
-        segment: segmentName,
-        offset: range.offset,
-        length: range.length,
-        presumed_seqs: range.presumedSeqs ?? null,
-        reason: range.reason,
-        data_base64: bytes.subarray(range.offset, range.offset + range.length).toString('base64'),
-      }),
-    );
-    const file = await this.fs.open(join(this.dir, QUARANTINE_FILE), 'append');
-    try {
-      await file.append(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
-    await this.fs.fsyncDir(this.dir);
-    for (const range of ranges) {
-      this.quarantined += 1;
-      this.logger.error(
-        { segment: segmentName, offset: range.offset, length: range.length, presumedSeqs: range.presumedSeqs, reason: range.reason, quarantined: this.quarantined },
-        'damaged buffer record moved to quarantine.log',
-      );
-    }
-  }
-
-  private async countQuarantined(): Promise<number> {
-    const bytes = await readWholeFile(this.fs, join(this.dir, QUARANTINE_FILE));
-    if (!bytes) return 0;
-    return bytes.toString('utf8').split('\n').filter((line) => line.trim().length > 0).length;
+    if (this.options.onRecoveredRecord && parsed) this.options.onRecoveredRecord({ seq: record.seq, payload: parsed.value, bytes: record.length });
   }
 }
 
@@ -707,17 +760,24 @@ function indexPosition(segment: Segment, seq: number): number {
   return found;
 }
 
-function seekOffset(segment: Segment, seq: number): number {
-  return segment.index[indexPosition(segment, seq)]?.offset ?? 0;
+/** Where to start reading for `seq`: the nearest indexed record at or before it, and the seq found there. */
+function seekPoint(segment: Segment, seq: number): { offset: number; seq: number } {
+  const entry = segment.index[indexPosition(segment, seq)];
+  if (!entry || entry.seq > seq) return { offset: segment.dataStart, seq: segment.firstSeq };
+  return { offset: entry.offset, seq: entry.seq };
+}
+
+function parseJson<T>(payload: Buffer): { value: T } | undefined {
+  try {
+    return { value: JSON.parse(payload.toString('utf8')) as T };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Append time of a recovered record: its envelope's received_at, else now (an odd payload must not block open). */
-function appendedAtOf(payload: Buffer): number {
-  try {
-    const receivedAt = (JSON.parse(payload.toString('utf8')) as { received_at?: unknown }).received_at;
-    const at = typeof receivedAt === 'string' ? Date.parse(receivedAt) : Number.NaN;
-    return Number.isNaN(at) ? Date.now() : at;
-  } catch {
-    return Date.now();
-  }
+function appendedAtOf(payload: unknown): number {
+  const receivedAt = (payload as { received_at?: unknown } | null | undefined)?.received_at;
+  const at = typeof receivedAt === 'string' ? Date.parse(receivedAt) : Number.NaN;
+  return Number.isNaN(at) ? Date.now() : at;
 }

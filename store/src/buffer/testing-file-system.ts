@@ -1,8 +1,8 @@
 /**
  * A BufferFileSystem for tests, wrapped around the real one: counts fdatasyncs, fails chosen ones,
  * gates them, skips them for speed, and simulates a process crash (every open handle is closed and
- * every later call fails, so a dropped buffer object can no longer touch the directory). The later
- * power-loss suite extends this seam to drop unsynced writes.
+ * every later call fails, so a dropped buffer object can no longer touch the directory) on a real
+ * directory. Power loss (unsynced writes dropped or garbled) is simulated-disk.ts's job.
  */
 import { nodeFileSystem, type BufferFile, type BufferFileSystem, type OpenMode } from './file-system.ts';
 

@@ -16,14 +16,14 @@ beforeEach(async () => {
 });
 afterEach(async () => cleanup());
 
-async function openBoth(now: () => number = Date.now) {
-  const receipts = await ReceiptIndex.open(dir, { fs: nodeFileSystem, retentionMs: 7 * DAY, logger: captureLogger('silent').logger, now });
+async function openBoth(now: () => number = Date.now, maxKeys?: number) {
+  const receipts = await ReceiptIndex.open(dir, { fs: nodeFileSystem, retentionMs: 7 * DAY, logger: captureLogger('silent').logger, now, maxKeys });
   const buffer = await DiskBuffer.open<SaleEvent>(dir, {
     segmentBytes: 2048,
     groupCommitWaitMs: 0,
     beforeSegmentDelete: (records) => receipts.persist(records.map((record) => record.payload)),
+    onRecoveredRecord: (record) => receipts.remember(record.payload),
   });
-  await receipts.rememberBuffered(buffer);
   return { receipts, buffer };
 }
 
@@ -56,20 +56,35 @@ describe('ReceiptIndex', () => {
     await buffer.close();
   });
 
-  it('forgets keys of shipped sales past the retention window and ignores a torn last line', async () => {
+  it('forgets every key past the retention window, shipped or still buffered, and ignores a torn last line', async () => {
     const first = await openBoth();
     const events = await appendSales(first.buffer, 30);
-    await first.buffer.ack(30);
+    await first.buffer.ack(20);
     await first.buffer.close();
     await appendFile(join(dir, RECEIPTS_FILE), '{"k":"[\\"t1\\",');
 
+    const sameWeek = await openBoth(() => Date.now() + 6 * DAY);
+    expect(events.every((event) => sameWeek.receipts.lookup(receiptKey(event.sale)) !== undefined)).toBe(true);
+    await sameWeek.buffer.close();
+
     const later = await openBoth(() => Date.now() + 8 * DAY);
-    const known = events.filter((event) => later.receipts.lookup(receiptKey(event.sale)) !== undefined);
-    // Only the receipts still in the (newest, never deleted) segment remain known.
-    const stillBuffered = (await later.buffer.readFrom(0, 1000, 1_000_000)).map((record) => record.payload.event_id);
-    expect(known.map((event) => event.event_id)).toEqual(stillBuffered);
-    expect(known.length).toBeLessThan(events.length);
+    expect(events.filter((event) => later.receipts.lookup(receiptKey(event.sale)) !== undefined)).toEqual([]);
+    expect(later.receipts.size).toBe(0);
     await later.buffer.close();
+  });
+
+  it('keeps at most maxKeys receipts in memory, forgetting the oldest first', async () => {
+    const first = await openBoth(Date.now, 10);
+    const events = await appendSales(first.buffer, 30);
+    await first.buffer.ack(30);
+    expect(first.receipts.size).toBe(10);
+    await first.buffer.close();
+
+    const { receipts, buffer } = await openBoth(Date.now, 10);
+    expect(receipts.size).toBe(10);
+    const known = events.filter((event) => receipts.lookup(receiptKey(event.sale)) !== undefined);
+    expect(known).toEqual(events.slice(-10));
+    await buffer.close();
   });
 
   it('drops a reservation whose append failed', async () => {

@@ -4,29 +4,34 @@
  *
  * # Where a key lives (and why that is crash-consistent)
  * 1. In the buffer record itself. The key is part of the SaleEvent the buffer appends, so it is durable
- *    exactly when the append is (same bytes, same fsync); a 202 is only sent after that fsync.
+ *    exactly when the append is (same bytes, same fsync); a 202 is only sent after that fsync. The
+ *    buffer hands every record it finds at open to `remember` (its `onRecoveredRecord` hook), so the
+ *    store reads its buffer once at start, not twice.
  * 2. In `receipts.log`, once its segment is about to be deleted: the buffer calls `persist` with every
  *    record of a fully acked segment BEFORE unlinking it, and `persist` resolves only after an
  *    fdatasync. A crash between the two leaves the key in both places; the Map dedupes.
- * On open the index is receipts.log ∪ every record still in the buffer (acked or not), so after kill -9
- * there is no state in which a durable sale is unknown here: a retry can never append it again.
  * 3. In memory only, while the append is in flight: `reserve` registers the key synchronously when the
  *    seq is assigned, with the append's durability promise. A concurrent retry waits on that promise;
  *    if the append fails, the reservation is dropped and both requests get the error (nothing stored).
  * A torn last line of receipts.log is ignored: its segment was not deleted (the fsync had not
  * returned), so the key is still in the buffer.
  *
- * # Retention
- * Keys of sales that left the buffer are kept for `retentionMs` after the sale was received
- * (RS_IDEMPOTENCY_RETENTION_HOURS, default 7 days); a POS retry older than that is appended again.
- * Keys of sales still in the buffer never expire. receipts.log is compacted (atomic rewrite) at open and
- * when expired lines outnumber live ones.
+ * # Retention and the memory bound
+ * A key is recognised for `retentionMs` after its sale was received (RS_IDEMPOTENCY_RETENTION_HOURS,
+ * default 7 days) AND while it is among the newest `maxKeys` receipts (default 100,000 — about 20 days
+ * of a busy 5,000-receipt-a-day shop), whichever ends first, whether or not the sale is still in the
+ * buffer: memory is bounded by `maxKeys`, never by how much is buffered. Measured ≈ 270 bytes per key
+ * (Node 20, UUIDv7 event ids, 22-character receipt numbers), so ≈ 27 MB at the default cap, plus the
+ * keys of appends in flight (bounded by intake's requests in flight). A POS retry
+ * past the window is appended again (a new event_id; reconciliation reports the receipt twice).
+ * receipts.log holds at most about 2 × maxKeys lines: it is compacted (atomic rewrite) when expired or
+ * evicted lines outnumber live ones, and read line by line at open.
  */
 import { join } from 'node:path';
 import type { SaleEvent } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
-import type { BufferFileSystem, DiskBuffer } from '../buffer/index.ts';
-import { readWholeFile, writeFileAtomically } from '../buffer/file-system.ts';
+import type { BufferFileSystem } from '../buffer/index.ts';
+import { writeFileAtomically } from '../buffer/file-system.ts';
 
 export const RECEIPTS_FILE = 'receipts.log';
 
@@ -37,11 +42,9 @@ export interface ReceiptEntry {
   at: number;
 }
 
-interface IndexedReceipt extends ReceiptEntry {
+interface InFlightReceipt extends ReceiptEntry {
   /** Settles when the append that holds this key is durable (rejects if it failed). */
   durable: Promise<void>;
-  /** True once the key is in receipts.log (its segment may be gone): only these expire. */
-  persisted: boolean;
 }
 
 interface ReceiptLine {
@@ -61,16 +64,23 @@ export interface ReceiptIndexOptions {
   fs: BufferFileSystem;
   retentionMs: number;
   logger: Logger;
+  /** Newest receipts kept; older ones are forgotten first. @default 100000 */
+  maxKeys?: number;
   now?: () => number;
 }
 
 const COMPACT_MIN_LINES = 10_000;
+const READ_CHUNK_BYTES = 256 * 1024;
+const DURABLE: Promise<void> = Promise.resolve();
 
 export class ReceiptIndex {
-  private readonly entries = new Map<string, IndexedReceipt>();
+  /** Durable keys, oldest first (Map keeps insertion order). */
+  private readonly entries = new Map<string, ReceiptEntry>();
+  private readonly inFlight = new Map<string, InFlightReceipt>();
   private fileLines = 0;
   private readonly path: string;
   private readonly now: () => number;
+  private readonly maxKeys: number;
 
   private constructor(
     private readonly dir: string,
@@ -78,9 +88,10 @@ export class ReceiptIndex {
   ) {
     this.path = join(dir, RECEIPTS_FILE);
     this.now = options.now ?? Date.now;
+    this.maxKeys = options.maxKeys ?? 100_000;
   }
 
-  /** Loads receipts.log; call `rememberBuffered` once the buffer is open to add the keys still in it. */
+  /** Loads receipts.log; the buffer then adds the keys still in it through `remember`. */
   static async open(dir: string, options: ReceiptIndexOptions): Promise<ReceiptIndex> {
     await options.fs.mkdir(dir);
     const index = new ReceiptIndex(dir, options);
@@ -89,43 +100,44 @@ export class ReceiptIndex {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + this.inFlight.size;
   }
 
   lookup(key: string): (ReceiptEntry & { durable: Promise<void> }) | undefined {
-    return this.entries.get(key);
+    const inFlight = this.inFlight.get(key);
+    if (inFlight) return inFlight;
+    const entry = this.entries.get(key);
+    return entry && { ...entry, durable: DURABLE };
   }
 
-  /** Registers a key whose append is in flight; dropped again if `durable` rejects. */
+  /** Registers a key whose append is in flight; kept once `durable` resolves, dropped if it rejects. */
   reserve(key: string, entry: ReceiptEntry, durable: Promise<unknown>): void {
     const settled = durable.then(() => undefined);
-    this.entries.set(key, { ...entry, durable: settled, persisted: false });
-    settled.catch(() => {
-      if (this.entries.get(key)?.event_id === entry.event_id) this.entries.delete(key);
-    });
+    this.inFlight.set(key, { ...entry, durable: settled });
+    settled.then(
+      () => {
+        if (this.inFlight.get(key)?.event_id !== entry.event_id) return;
+        this.inFlight.delete(key);
+        this.add(key, entry);
+      },
+      () => {
+        if (this.inFlight.get(key)?.event_id === entry.event_id) this.inFlight.delete(key);
+      },
+    );
   }
 
-  /** Adds the keys of every record still in the buffer (acked or not). */
-  async rememberBuffered(buffer: DiskBuffer<SaleEvent>): Promise<void> {
-    let afterSeq = 0;
-    for (;;) {
-      const records = await buffer.readFrom(afterSeq, 5_000, 8 * 1024 * 1024);
-      if (records.length === 0) return;
-      for (const record of records) {
-        const event = record.payload;
-        const key = receiptKey(event.sale);
-        if (!this.entries.has(key)) {
-          this.entries.set(key, { event_id: event.event_id, seq: event.seq, at: Date.parse(event.received_at), durable: Promise.resolve(), persisted: false });
-        }
-      }
-      afterSeq = records.at(-1)!.seq;
-    }
+  /** A durable sale found in the buffer at open (the buffer's onRecoveredRecord hook). */
+  remember(event: SaleEvent): void {
+    const at = Date.parse(event.received_at);
+    if (at < this.now() - this.options.retentionMs) return;
+    this.add(receiptKey(event.sale), { event_id: event.event_id, seq: event.seq, at });
   }
 
   /** The buffer's beforeSegmentDelete hook: durably records the keys of events about to leave the buffer. */
   async persist(events: SaleEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const lines = events.map((event) => this.lineFor(event));
+    const cutoff = this.now() - this.options.retentionMs;
+    const lines = events.map((event) => this.lineFor(event)).filter((line) => line.a >= cutoff);
+    if (lines.length === 0) return;
     const file = await this.options.fs.open(this.path, 'append');
     try {
       await file.append(Buffer.from(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), 'utf8'));
@@ -135,65 +147,81 @@ export class ReceiptIndex {
     }
     await this.options.fs.fsyncDir(this.dir);
     this.fileLines += lines.length;
-    for (const line of lines) {
-      const entry = this.entries.get(line.k);
-      if (entry && entry.event_id === line.e) entry.persisted = true;
-      else if (!entry) this.entries.set(line.k, { event_id: line.e, seq: line.s, at: line.a, durable: Promise.resolve(), persisted: true });
-    }
-    const live = this.pruneExpired();
-    if (this.fileLines > COMPACT_MIN_LINES && this.fileLines > 2 * live) await this.compact();
+    for (const line of lines) if (!this.entries.has(line.k)) this.add(line.k, { event_id: line.e, seq: line.s, at: line.a });
+    this.pruneExpired();
+    if (this.fileLines > COMPACT_MIN_LINES && this.fileLines > 2 * this.entries.size) await this.compact();
+  }
+
+  private add(key: string, entry: ReceiptEntry): void {
+    this.entries.delete(key); // re-inserted as the newest
+    this.entries.set(key, entry);
+    while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
   }
 
   private lineFor(event: SaleEvent): ReceiptLine {
     return { k: receiptKey(event.sale), e: event.event_id, s: event.seq, a: Date.parse(event.received_at) };
   }
 
+  /** Reads receipts.log line by line, so memory never holds the whole file. */
   private async load(): Promise<void> {
-    const bytes = await readWholeFile(this.options.fs, this.path);
-    if (!bytes) return;
-    const text = bytes.toString('utf8');
-    const rawLines = text.split('\n');
+    let file;
+    try {
+      file = await this.options.fs.open(this.path, 'read');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
     const cutoff = this.now() - this.options.retentionMs;
-    let expired = 0;
-    rawLines.forEach((raw, position) => {
+    let kept = 0;
+    let damaged = 0;
+    let lineNo = 0;
+    const take = (raw: string, isLast: boolean) => {
+      lineNo += 1;
       if (raw.trim() === '') return;
       let line: ReceiptLine;
       try {
         line = JSON.parse(raw) as ReceiptLine;
       } catch {
-        const isLast = position >= rawLines.length - 2;
         // A torn last line is expected after a crash mid-persist; anywhere else it is damage.
         if (isLast) this.options.logger.warn({ file: this.path }, 'ignored a torn last line of receipts.log');
-        else this.options.logger.error({ file: this.path, line: position + 1 }, 'ignored a damaged line of receipts.log');
+        else this.options.logger.error({ file: this.path, line: lineNo }, 'ignored a damaged line of receipts.log');
+        damaged += 1;
         return;
       }
       this.fileLines += 1;
-      if (line.a < cutoff) {
-        expired += 1;
-        return;
+      if (line.a < cutoff) return;
+      this.add(line.k, { event_id: line.e, seq: line.s, at: line.a });
+      kept += 1;
+    };
+    try {
+      let carry = '';
+      for (let position = 0; ; ) {
+        const chunk = await file.read(position, READ_CHUNK_BYTES);
+        if (chunk.length === 0) break;
+        position += chunk.length;
+        const lines = (carry + chunk.toString('utf8')).split('\n');
+        carry = lines.pop()!;
+        for (const raw of lines) take(raw, false);
       }
-      this.entries.set(line.k, { event_id: line.e, seq: line.s, at: line.a, durable: Promise.resolve(), persisted: true });
-    });
-    if (expired > 0 && expired >= this.entries.size) await this.compact();
+      take(carry, true);
+    } finally {
+      await file.close();
+    }
+    if (this.fileLines > 2 * this.entries.size + damaged && this.fileLines > kept) await this.compact();
   }
 
-  /** Drops persisted keys past retention; returns how many persisted keys remain. */
-  private pruneExpired(): number {
+  /** Drops keys past retention from the oldest end. */
+  private pruneExpired(): void {
     const cutoff = this.now() - this.options.retentionMs;
-    let live = 0;
     for (const [key, entry] of this.entries) {
-      if (!entry.persisted) continue;
-      if (entry.at < cutoff) this.entries.delete(key);
-      else live += 1;
+      if (entry.at >= cutoff) return;
+      this.entries.delete(key);
     }
-    return live;
   }
 
   private async compact(): Promise<void> {
     const lines: string[] = [];
-    for (const [key, entry] of this.entries) {
-      if (entry.persisted) lines.push(`${JSON.stringify({ k: key, e: entry.event_id, s: entry.seq, a: entry.at } satisfies ReceiptLine)}\n`);
-    }
+    for (const [key, entry] of this.entries) lines.push(`${JSON.stringify({ k: key, e: entry.event_id, s: entry.seq, a: entry.at } satisfies ReceiptLine)}\n`);
     await writeFileAtomically(this.options.fs, this.dir, this.path, Buffer.from(lines.join(''), 'utf8'));
     this.options.logger.info({ file: this.path, lines: lines.length, droppedLines: this.fileLines - lines.length }, 'compacted receipts.log');
     this.fileLines = lines.length;

@@ -18,6 +18,8 @@ export interface StoreStatus {
   quarantined: number;
   oldest_unacked_at: string | null;
   buffer_state: 'open' | 'failed' | 'closed';
+  /** Why the buffer fail-stopped (a failed write or fsync: EIO, ENOSPC …); null while healthy. */
+  buffer_fault: { code: string; errno: string | null; message: string; at: string } | null;
   shipper: { endpoint: string | null; state: string; last_error: string | null };
 }
 
@@ -85,6 +87,10 @@ export function buildIntakeServer(options: IntakeServerOptions): FastifyInstance
   });
 
   app.post('/v1/sales', async (request, reply) => {
+    // A fail-stopped buffer takes nothing, not even a retry we could answer from the receipt index:
+    // the POS keeps every sale until the store is repaired and restarted.
+    const fault = options.status().buffer_fault;
+    if (fault) return sendError(reply, storeErrors.create('RS_ERR_BUFFER_IO', fault.message, { details: { errno: fault.errno } }));
     const sales = salesOfBody(request.body, options.maxSalesPerRequest);
     let results;
     try {
@@ -108,7 +114,7 @@ export function buildIntakeServer(options: IntakeServerOptions): FastifyInstance
   app.get('/readyz', async (_request, reply) => {
     const status = options.status();
     const ready = status.buffer_state === 'open';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', buffer_state: status.buffer_state });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', buffer_state: status.buffer_state, buffer_fault: status.buffer_fault });
   });
 
   app.get('/v1/status', async () => options.status());

@@ -1,8 +1,10 @@
 /**
- * Store → central transport over gRPC: one bidi Ship stream, batches from the ack cursor, failover
- * across endpoints with full-jitter backoff and per-endpoint circuit breakers.
+ * Store → central transports behind one `Shipper` interface: a gRPC bidi stream (per-event acks,
+ * endpoint failover, circuit breakers) or a Kafka topic (idempotent producer, acks=all, key = store id).
  */
-export { GrpcShipper, toWireEvent, type GrpcShipperOptions, type ShipperState, type ShipperStatus } from './grpc-shipper.ts';
+export type { Shipper, ShipperState, ShipperStatus } from './shipper.ts';
+export { GrpcShipper, toWireEvent, type GrpcShipperOptions } from './grpc-shipper.ts';
+export { KafkaShipper, type KafkaShipperOptions } from './kafka/index.ts';
 export { shouldRetry, type RetryDecision } from './should-retry.ts';
 export { fullJitterDelayMs } from './backoff.ts';
-export { shipperConfigShape } from './config.ts';
+export { shipperConfigShape, TRANSPORTS, type Transport } from './config.ts';

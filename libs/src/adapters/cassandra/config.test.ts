@@ -5,7 +5,7 @@ import { cassandraConfigSchema, parseReplication, replicationCql } from './confi
 describe('cassandra config', () => {
   it('defaults to one local node at LOCAL_QUORUM in keyspace retail_sync', () => {
     expect(loadConfig(cassandraConfigSchema, {})).toEqual({
-      RS_CASSANDRA_CONTACT_POINTS: ['127.0.0.1:9042'],
+      RS_CASSANDRA_CONTACT_POINTS: ['127.0.0.1:19042'],
       RS_CASSANDRA_LOCAL_DC: 'datacenter1',
       RS_CASSANDRA_KEYSPACE: 'retail_sync',
       RS_CASSANDRA_REPLICATION: { class: 'SimpleStrategy', replicationFactor: 1 },

@@ -7,12 +7,16 @@ export const kafkaShipperConfigShape = {
   RS_KAFKA_BROKERS: env.list('127.0.0.1:19092').pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, { error: 'must be host:port' })).min(1)),
   /** Topic the store produces its sale events to (central creates it; the store never auto-creates it). @default 'retail-sync.sales.v1' */
   RS_KAFKA_TOPIC: env.string('retail-sync.sales.v1'),
-  /** Kafka client id; the store id is appended (`retail-sync-store-nyc-001`) so broker logs name the store. @default 'retail-sync-store' */
-  RS_KAFKA_CLIENT_ID: env.string('retail-sync-store'),
+  /** Kafka client id prefix; the store appends `-store-<store_id>` (retail-sync-store-nyc-001) so broker logs name the store. @default 'retail-sync' */
+  RS_KAFKA_CLIENT_ID: env.string('retail-sync'),
   /** Records (= events) per produce request at most. @default 1000 */
   RS_KAFKA_BATCH_MAX_EVENTS: env.int(1_000, 1, 100_000),
-  /** Bytes of buffered events per produce request at most (the broker's message.max.bytes bounds one record batch: 1 MiB by default). @default 900000 */
-  RS_KAFKA_BATCH_MAX_BYTES: env.int(900_000, 1024, 64 * 1024 * 1024),
+  /**
+   * Buffered bytes per produce request at most. A store's records share one partition, so one request is
+   * one record batch, which the broker caps at message.max.bytes (1 MiB by default); a record carries its
+   * signature and headers and the sale JSON-escaped (~1.3× the buffered bytes). @default 524288
+   */
+  RS_KAFKA_BATCH_MAX_BYTES: env.int(512 * 1024, 1024, 64 * 1024 * 1024),
   /** How long the broker may take to confirm a produce request (acks=all) before kafkajs retries it. @default 30000 */
   RS_KAFKA_REQUEST_TIMEOUT_MS: env.int(30_000, 100),
   /** kafkajs's own retries of one send before it gives up (KafkaJSNumberOfRetriesExceeded) and the shipper recreates the producer. @default 5 */
