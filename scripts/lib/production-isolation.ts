@@ -1,11 +1,12 @@
 /**
  * A production-profile demo writes to shared servers, so each run gets names of its own (BullMQ key
- * prefix, Cassandra keyspace, ClickHouse database) and drops them afterwards. Connection settings come
+ * prefix, Cassandra keyspace, ClickHouse database, Kafka topic and group) and drops them afterwards. Connection settings come
  * from the same RS_* keys the services read (defaults: the project's servers from scripts/services).
  */
 import { createClient } from '@clickhouse/client';
 import { Client as CassandraClient } from 'cassandra-driver';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 
 export interface ProductionIsolation {
   name: string;
@@ -20,8 +21,12 @@ export function productionIsolation(): ProductionIsolation {
   const clickhouseUrl = process.env.RS_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';
   return {
     name,
-    env: { RS_QUEUE_PREFIX: name, RS_CASSANDRA_KEYSPACE: name, RS_CLICKHOUSE_DATABASE: name },
+    env: { RS_QUEUE_PREFIX: name, RS_CASSANDRA_KEYSPACE: name, RS_CLICKHOUSE_DATABASE: name, RS_KAFKA_TOPIC: name, RS_KAFKA_GROUP_ID: name },
     async drop() {
+      const admin = new Kafka({ clientId: 'retail-sync-demo', brokers: (process.env.RS_KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      if ((await admin.listTopics()).includes(name)) await admin.deleteTopics({ topics: [name] });
+      await admin.disconnect();
       const redis = new Redis(redisUrl, { lazyConnect: true });
       await redis.connect();
       for await (const keys of redis.scanStream({ match: `${name}:*`, count: 1000 })) {
