@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDagsConfig } from './config.ts';
 import { jobs, openResources } from './definitions.ts';
 import { JobRunner } from './engine/runner.ts';
-import { InMemoryOrderStore, silentLogger } from './testing/index.ts';
+import { InMemoryDeadLetters, InMemoryOrderStore, silentLogger } from './testing/index.ts';
 import { ANALYST_VIEWS, ROLLUP_NAMES } from './warehouse/rollups.ts';
 
 describe('definitions', () => {
@@ -15,7 +15,7 @@ describe('definitions', () => {
 
   it('open the embedded resources, migrated, and every job runs on them', async () => {
     const config = loadDagsConfig({ RS_WAREHOUSE_PATH: ':memory:' });
-    const opened = await openResources(config, { orderStore: new InMemoryOrderStore() });
+    const opened = await openResources(config, { orderStore: new InMemoryOrderStore(), deadLetters: new InMemoryDeadLetters() });
     try {
       expect(opened.warehouse.rollupNames()).toEqual([...ROLLUP_NAMES]);
       const views = await opened.warehouse.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'");
@@ -29,6 +29,6 @@ describe('definitions', () => {
 
   it('open the production profile on ClickHouse, failing retriably when the server is unreachable', async () => {
     const config = loadDagsConfig({ RS_PROFILE: 'production', RS_CLICKHOUSE_URL: 'http://127.0.0.1:1', RS_CLICKHOUSE_REQUEST_TIMEOUT_MS: '2000' });
-    await expect(openResources(config, { orderStore: new InMemoryOrderStore() })).rejects.toMatchObject({ code: 'RS_ERR_DEPENDENCY_UNAVAILABLE', retriable: true });
+    await expect(openResources(config, { orderStore: new InMemoryOrderStore(), deadLetters: new InMemoryDeadLetters() })).rejects.toMatchObject({ code: 'RS_ERR_DEPENDENCY_UNAVAILABLE', retriable: true });
   });
 });

@@ -29,6 +29,12 @@ export const dagsErrors = defineErrors({
     httpStatus: 404,
     grpcStatus: GrpcStatus.NOT_FOUND,
   },
+  RS_ERR_UNKNOWN_BACKFILL: {
+    description: 'Thrown when a backfill id is unknown to this runner (never started here, or forgotten after a restart).',
+    retriable: false,
+    httpStatus: 404,
+    grpcStatus: GrpcStatus.NOT_FOUND,
+  },
   RS_ERR_UNKNOWN_ROLLUP: {
     description: 'Thrown when a rollup name is not one the warehouse adapter knows.',
     retriable: false,
@@ -48,7 +54,7 @@ export const dagsErrors = defineErrors({
     grpcStatus: GrpcStatus.INVALID_ARGUMENT,
   },
   RS_ERR_INVALID_REQUEST: {
-    description: "Thrown when a request to the runner's HTTP API has an invalid query string; details list each field.",
+    description: "Thrown when a request to the runner's HTTP API has an invalid query string or body; details list each field.",
     retriable: false,
     httpStatus: 400,
     grpcStatus: GrpcStatus.INVALID_ARGUMENT,

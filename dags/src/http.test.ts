@@ -1,6 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskAttemptRecord } from './engine/stores.ts';
-import { buildDagsHttp, summarizeRuns } from './http.ts';
+import { Registry } from 'prom-client';
+import { buildDagsHttp, summarizeRuns, type DagsHttpDeps } from './http.ts';
+
+const unused = () => {
+  throw new Error('unused');
+};
+
+/** Deps where nothing but what a test overrides is expected to be called. */
+function deps(overrides: Partial<DagsHttpDeps> = {}): DagsHttpDeps {
+  return {
+    history: { record: async () => undefined, list: async () => [] },
+    jobTasks: {},
+    isReady: () => true,
+    reconcile: unused,
+    backfills: { start: unused, get: () => undefined, cancel: () => undefined },
+    reconcileDay: { stored: unused, run: unused },
+    metrics: new Registry(),
+    ...overrides,
+  };
+}
 
 const attempt = (run_id: string, task: string, status: TaskAttemptRecord['status'], at: string, n = 1): TaskAttemptRecord => ({
   run_id, job_id: 'sales_rollups', partition: '2026-03-01', task, status, attempt: n, started_at: at, finished_at: at, rows: null, error: null, runner_id: 'r',
@@ -29,7 +48,7 @@ describe('runner HTTP', () => {
 
   it('is not ready until told so, and rejects a bad limit with the field named', async () => {
     let ready = false;
-    const app = buildDagsHttp({ history: { record: async () => undefined, list: async () => [] }, jobTasks: {}, isReady: () => ready, reconcile: async () => { throw new Error('unused'); } });
+    const app = buildDagsHttp({ ...deps(), isReady: () => ready });
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
     ready = true;
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);

@@ -7,13 +7,20 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@retail-sync/libs/log';
-import type { DeadLetterPort, OrderStorePort, WarehousePort } from '@retail-sync/libs/ports';
+import type { DeadLetterPort, OrderStorePort } from '@retail-sync/libs/ports';
+import type { Registry } from 'prom-client';
 import type { DagsConfig } from './config.ts';
 import { jobs, openResources } from './definitions.ts';
+import { Backfills, type BackfillProgress } from './engine/backfill.ts';
+import { assertBusinessDate } from './engine/partitions.ts';
 import { JobRunner, type PartitionRun } from './engine/runner.ts';
 import { Scheduler } from './engine/scheduler.ts';
 import { buildDagsHttp } from './http.ts';
 import { reconcile, type ReconcileReport, type ReconcileStoreInput } from './jobs/reconcile.ts';
+import { reconcile_daily } from './jobs/reconcile_daily.ts';
+import type { DagResources } from './jobs/resources.ts';
+import { createDagsMetrics } from './metrics.ts';
+import type { DagWarehouse, ReconcileResultRow } from './warehouse/dag-warehouse.ts';
 
 export interface DagRunnerDeps {
   orderStore: OrderStorePort;
@@ -22,13 +29,19 @@ export interface DagRunnerDeps {
 }
 
 export interface DagRunner {
-  warehouse: WarehousePort;
+  warehouse: DagWarehouse;
   /** http://host:port the runner's HTTP listens on. */
   url: string;
   /** Runs the given business dates of one job now (each once). */
   runPartitions(jobId: string, dates: readonly string[]): Promise<PartitionRun[]>;
   /** Runs every date of [from, to] of one job once. */
   backfill(jobId: string, from: string, to: string): Promise<PartitionRun[]>;
+  /** Starts a background backfill (what POST /v1/dags/backfill does); poll with backfills.get(id). */
+  backfills: Backfills<DagResources>;
+  /** Runs reconcile_daily for one business day now and returns its per-store rows. */
+  reconcileDay(date: string): Promise<{ run: BackfillProgress; rows: ReconcileResultRow[] }>;
+  /** The runner's Prometheus registry (served on GET /metrics). */
+  metrics: Registry;
   /** A scheduler tick now: dates with late data since the last successful tick (and the scheduled set if due). */
   runDirty(): Promise<PartitionRun[]>;
   /**
@@ -42,7 +55,8 @@ export interface DagRunner {
 
 export async function startDagRunner(config: DagsConfig, deps: DagRunnerDeps): Promise<DagRunner> {
   const logger = (deps.logger ?? createLogger({ service: 'dags', level: config.RS_LOG_LEVEL })).child({ component: 'dag-runner', runner_id: config.RS_DAG_RUNNER_ID });
-  const opened = await openResources(config, { orderStore: deps.orderStore });
+  const opened = await openResources(config, { orderStore: deps.orderStore, deadLetters: deps.deadLetters });
+  const metrics = createDagsMetrics(opened.warehouse, logger);
   const runner = new JobRunner({
     runnerId: config.RS_DAG_RUNNER_ID,
     resources: opened.resources,
@@ -51,7 +65,15 @@ export async function startDagRunner(config: DagsConfig, deps: DagRunnerDeps): P
     taskAttempts: config.RS_DAG_TASK_ATTEMPTS,
     retryBackoffMs: config.RS_DAG_RETRY_BACKOFF_MS,
     leaseTtlMs: config.RS_DAG_LEASE_TTL_MS,
+    onPartitionRun: (run) => metrics.partitionRuns.inc({ job: run.job_id, status: run.status }),
   });
+  const backfills = new Backfills({ runner, jobs, logger });
+  const reconcileDay = async (date: string) => {
+    assertBusinessDate(date);
+    const started = backfills.start(reconcile_daily.id, date, date);
+    const run = (await backfills.wait(started.backfill_id))!;
+    return { run, rows: await opened.warehouse.reconcileResults(date) };
+  };
   const scheduler = new Scheduler({
     jobs,
     runner,
@@ -74,6 +96,9 @@ export async function startDagRunner(config: DagsConfig, deps: DagRunnerDeps): P
     jobTasks: Object.fromEntries(jobs.map((job) => [job.id, job.order.length])),
     isReady: () => ready,
     reconcile: () => reconcileWith(),
+    backfills,
+    reconcileDay: { stored: (date) => opened.warehouse.reconcileResults(assertBusinessDate(date)), run: async (date) => (await reconcileDay(date)).run },
+    metrics: metrics.registry,
   });
   try {
     await http.listen({ host: config.RS_DAGS_HOST, port: config.RS_DAGS_PORT });
@@ -93,11 +118,14 @@ export async function startDagRunner(config: DagsConfig, deps: DagRunnerDeps): P
     runPartitions: (jobId, dates) => scheduler.runPartitions(jobId, dates),
     backfill: (jobId, from, to) => scheduler.backfill(jobId, from, to),
     runDirty: () => scheduler.tick(),
+    backfills,
+    reconcileDay,
+    metrics: metrics.registry,
     reconcile: reconcileWith,
     close: () => {
       closing ??= (async () => {
         ready = false;
-        await scheduler.stop();
+        await Promise.all([scheduler.stop(), backfills.stopAll()]);
         await http.close();
         await opened.close();
         logger.info('dag runner stopped');

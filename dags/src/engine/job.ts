@@ -34,6 +34,11 @@ export interface JobDefinition<Resources> {
   /** When the job re-rolls its full partition set (today, yesterday, missed days): a croner pattern, in UTC. */
   schedule: string;
   partition: 'business_date';
+  /**
+   * Another job this one follows: in a scheduler tick, every partition that job ran successfully is run
+   * here too, right after it (a check that must see the facts it checks). That job must be listed first.
+   */
+  after?: string;
   tasks: Record<string, TaskDefinition<Resources>>;
 }
 
@@ -52,6 +57,7 @@ export function defineJob<Resources>(definition: JobDefinition<Resources>): Job<
   } catch (error) {
     throw invalid(`schedule "${definition.schedule}" is not a cron pattern (${(error as Error).message})`);
   }
+  if (definition.after !== undefined && (definition.after === definition.id || !JOB_ID.test(definition.after))) throw invalid(`after "${definition.after}" is not another job's id`);
   const names = Object.keys(definition.tasks);
   if (names.length === 0) throw invalid('has no tasks');
   for (const name of names) {

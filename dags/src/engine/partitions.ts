@@ -8,7 +8,10 @@ import { dagsErrors } from '../errors.ts';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isBusinessDate(value: string): boolean {
-  return DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
+  if (!DATE.test(value)) return false;
+  const instant = new Date(`${value}T00:00:00Z`);
+  // Month 13 is an Invalid Date (toISOString would throw); Feb 30 rolls over to March.
+  return !Number.isNaN(instant.getTime()) && instant.toISOString().slice(0, 10) === value;
 }
 
 export function assertBusinessDate(value: string): string {

@@ -94,6 +94,7 @@ describe('JobRunner', () => {
   it('rejects a partition that is not a business date', async () => {
     const job = defineJob({ id: 'dated', schedule: '* * * * *', partition: 'business_date', tasks: { load: { run: async () => 0 } } });
     await expect(testRunner({ resources: {}, stores }).runPartition(job, '2026-02-30')).rejects.toMatchObject({ code: 'RS_ERR_INVALID_PARTITION' });
+    await expect(testRunner({ resources: {}, stores }).runPartition(job, '2026-13-01')).rejects.toMatchObject({ code: 'RS_ERR_INVALID_PARTITION' });
   });
 
   it('never lets two runners sharing one lease store run the same partition at the same time', async () => {

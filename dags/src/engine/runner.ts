@@ -26,6 +26,8 @@ export interface RunnerOptions<Resources> {
   maxBackoffMs?: number;
   leaseTtlMs: number;
   clock?: () => Date;
+  /** Told about every finished partition run (metrics). */
+  onPartitionRun?: (run: PartitionRun) => void;
 }
 
 export interface TaskOutcome {
@@ -71,6 +73,12 @@ export class JobRunner<Resources> {
   }
 
   async runPartition(job: Job<Resources>, partition: string): Promise<PartitionRun> {
+    const run = await this.runLeasedPartition(job, partition);
+    this.options.onPartitionRun?.(run);
+    return run;
+  }
+
+  private async runLeasedPartition(job: Job<Resources>, partition: string): Promise<PartitionRun> {
     assertBusinessDate(partition);
     const { stores, runnerId, leaseTtlMs } = this.options;
     const runId = newEventId();

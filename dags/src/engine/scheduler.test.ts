@@ -132,4 +132,34 @@ describe('Scheduler', () => {
     expect(first.map((run) => run.partition)).toEqual(['2026-03-01', '2026-03-09', '2026-03-10']);
     expect(second).toEqual([]);
   });
+
+  it('runs a job that follows another on the partitions that job just ran successfully, after it', async () => {
+    const order: string[] = [];
+    const follower = defineJob({
+      id: 'check',
+      schedule: '0 3 1 1 *', // due on 1 January only: in this test it runs only what it follows
+      partition: 'business_date',
+      after: 'daily',
+      tasks: { verify: { run: async ({ partition }) => (order.push(`check ${partition}`), 1) } },
+    });
+    const stores = warehouse.engineStores();
+    const base = scheduler.job('daily');
+    const traced = defineJob<object>({ ...base, tasks: { roll: { run: async (ctx) => (order.push(`daily ${ctx.partition}`), base.tasks.roll!.run(ctx)) } } });
+    const chained = new Scheduler({ jobs: [traced, follower], runner: testRunner({ resources: {}, stores, taskAttempts: 1 }), orderStore, jobState: stores.jobState, logger: silentLogger(), catchupMaxDays: 31, watermarkOverlapMs: 0, clock: () => now });
+    await chained.tick();
+    order.length = 0;
+    // The next day daily's schedule is due (yesterday and today), check's is not; no new sales.
+    at('2026-03-11T02:00:00Z');
+    failOn.add('2026-03-11');
+    await chained.tick();
+    expect(order).toEqual(['daily 2026-03-10', 'daily 2026-03-11', 'check 2026-03-10']);
+  });
+
+  it('refuses a job that follows a job not listed before it', () => {
+    const follower = defineJob({ id: 'check', schedule: '0 3 * * *', partition: 'business_date', after: 'daily', tasks: { verify: { run: async () => 1 } } });
+    const stores = warehouse.engineStores();
+    expect(() => new Scheduler({ jobs: [follower, scheduler.job('daily')], runner: testRunner({ resources: {}, stores }), orderStore, jobState: stores.jobState, logger: silentLogger(), catchupMaxDays: 31 })).toThrow(
+      expect.objectContaining({ code: 'RS_ERR_JOB_DEFINITION' }),
+    );
+  });
 });

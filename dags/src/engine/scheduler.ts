@@ -4,6 +4,7 @@
  *     re-rolled on every tick;
  *   - when the job's own schedule is due: today and yesterday (UTC), plus every date since the last
  *     successful scheduled tick (catch-up after downtime, capped at catchupMaxDays).
+ *   - a job with `after: X` also runs, in the same tick, every partition X just ran successfully.
  * Each partition runs at most once per tick. The watermark and the schedule mark advance only when every
  * partition of the tick succeeded, so a failed or leased-away partition is retried on the next tick.
  * Ticks never overlap; backfills and manual runs go straight to the runner (leases keep them apart).
@@ -39,6 +40,11 @@ export class Scheduler<Resources> {
 
   constructor(private readonly options: SchedulerOptions<Resources>) {
     this.clock = options.clock ?? (() => new Date());
+    options.jobs.forEach((job, index) => {
+      if (job.after !== undefined && !options.jobs.slice(0, index).some((earlier) => earlier.id === job.after)) {
+        throw dagsErrors.create('RS_ERR_JOB_DEFINITION', `job ${job.id}: after "${job.after}" must be a job listed before it`);
+      }
+    });
   }
 
   job(jobId: string): Job<Resources> {
@@ -87,9 +93,12 @@ export class Scheduler<Resources> {
 
   private async tickAllJobs(force: boolean): Promise<PartitionRun[]> {
     const runs: PartitionRun[] = [];
+    const succeeded = new Map<string, string[]>();
     for (const job of this.options.jobs) {
       try {
-        runs.push(...(await this.tickJob(job, force)));
+        const jobRuns = await this.tickJob(job, force, job.after === undefined ? [] : (succeeded.get(job.after) ?? []));
+        succeeded.set(job.id, jobRuns.filter((run) => run.status === 'succeeded').map((run) => run.partition));
+        runs.push(...jobRuns);
       } catch (error) {
         this.options.logger.warn({ job_id: job.id, err: error }, 'scheduler tick failed; will retry next tick');
       }
@@ -97,7 +106,7 @@ export class Scheduler<Resources> {
     return runs;
   }
 
-  private async tickJob(job: Job<Resources>, force: boolean): Promise<PartitionRun[]> {
+  private async tickJob(job: Job<Resources>, force: boolean, followed: readonly string[]): Promise<PartitionRun[]> {
     const { jobState, orderStore, runner, logger } = this.options;
     const tickAt = this.clock();
     const state = await jobState.get(job.id);
@@ -107,9 +116,9 @@ export class Scheduler<Resources> {
     if (dirty.length < touched.length) logger.error({ job_id: job.id, dates: touched.filter((date) => !isBusinessDate(date)) }, 'order store reported invalid business dates; not rolled');
     const due = force || state.last_scheduled_at === null || isScheduleDue(job.schedule, new Date(state.last_scheduled_at), tickAt);
     const scheduled = due ? this.scheduledDates(state.last_scheduled_at, tickAt) : [];
-    const partitions = [...new Set([...dirty, ...scheduled])].sort();
+    const partitions = [...new Set([...dirty, ...scheduled, ...followed])].sort();
     if (partitions.length === 0) return [];
-    logger.info({ job_id: job.id, partitions: partitions.length, dirty: dirty.length, due }, 'tick');
+    logger.info({ job_id: job.id, partitions: partitions.length, dirty: dirty.length, followed: followed.length, due }, 'tick');
     const runs = await runner.runPartitions(job, partitions);
     if (runs.every((run) => run.status === 'succeeded')) {
       await jobState.save({

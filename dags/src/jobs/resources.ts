@@ -2,9 +2,11 @@
  * The resources every job receives under fixed keys (Dagster's resource model): definitions.ts binds
  * them per profile — DuckDB locally, ClickHouse in production — and the job code never changes.
  */
-import type { OrderStorePort, WarehousePort } from '@retail-sync/libs/ports';
+import type { DeadLetterPort, OrderStorePort } from '@retail-sync/libs/ports';
+import type { DagWarehouse } from '../warehouse/dag-warehouse.ts';
 
 export interface DagResources {
-  warehouse: WarehousePort;
+  warehouse: DagWarehouse;
   orderStore: OrderStorePort;
+  deadLetters: DeadLetterPort;
 }

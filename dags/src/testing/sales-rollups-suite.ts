@@ -7,15 +7,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WarehousePort } from '@retail-sync/libs/ports';
 import type { JobRunner } from '../engine/runner.ts';
-import type { EngineStores } from '../engine/stores.ts';
+import type { DagWarehouse } from '../warehouse/dag-warehouse.ts';
 import type { DagResources } from '../jobs/resources.ts';
 import { sales_rollups, toFactLines } from '../jobs/sales_rollups.ts';
+import { InMemoryDeadLetters } from './in-memory-dead-letters.ts';
 import { InMemoryOrderStore } from './in-memory-order-store.ts';
 import { DAY_BEFORE, DST_DAY, rollupDataset } from './rollup-dataset.ts';
 import { storedSale } from './sales.ts';
 import { testRunner } from './engine.ts';
 
-export type WarehouseWithEngine = WarehousePort & { engineStores(): EngineStores };
+export type WarehouseWithEngine = DagWarehouse;
 
 /** Rows of a table for the DST day, without business_date, ordered by the given columns. */
 async function rowsOf(warehouse: WarehousePort, table: string, orderBy: string): Promise<Array<Record<string, unknown>>> {
@@ -34,7 +35,7 @@ export function describeSalesRollupsJob(name: string, factory: () => Promise<War
       await warehouse.migrate();
       orderStore = new InMemoryOrderStore();
       await orderStore.putSales(rollupDataset());
-      runner = testRunner({ resources: { warehouse, orderStore }, stores: warehouse.engineStores() });
+      runner = testRunner({ resources: { warehouse, orderStore, deadLetters: new InMemoryDeadLetters() }, stores: warehouse.engineStores() });
       const run = await runner.runPartition(sales_rollups, DST_DAY);
       expect(run.status).toBe('succeeded');
     });

@@ -30,4 +30,5 @@ export const ANALYST_VIEWS = [
   'v_basket_daily_store',
   'v_refund_void_rates_daily_store',
   'v_margin_daily_store',
+  'v_reconcile_daily_store',
 ] as const;

@@ -14,10 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FactSaleLine, WarehousePort } from '@retail-sync/libs/ports';
+import type { FactSaleLine } from '@retail-sync/libs/ports';
 import { dagsErrors } from '../../errors.ts';
 import { assertBusinessDate } from '../../engine/partitions.ts';
 import type { EngineStores } from '../../engine/stores.ts';
+import type { DagWarehouse, FactStoreDayTotals, ReconcileResultRow } from '../dag-warehouse.ts';
 import { isRollupName, ROLLUP_NAMES } from '../rollups.ts';
 import { ClickHouseSession, type Row } from './clickhouse-session.ts';
 import { clickHouseWarehouseOptionsSchema, type ClickHouseWarehouseOptions, type ResolvedClickHouseWarehouseOptions } from './config.ts';
@@ -31,7 +32,7 @@ const STAGING_MARK = '__stage_';
 /** Staging inserts are never deduplicated: on a Replicated table a repeated identical block would be dropped. */
 const STAGING_INSERT_SETTINGS = { insert_deduplicate: 0 } as const;
 
-export class ClickHouseWarehouse implements WarehousePort {
+export class ClickHouseWarehouse implements DagWarehouse {
   private readonly sqlFiles = new Map<string, string>();
   private readonly tableColumns = new Map<string, string[]>();
 
@@ -101,6 +102,43 @@ export class ClickHouseWarehouse implements WarehousePort {
     return this.guard(`factSeqsForStore ${storeId}`, () =>
       this.session.rows<{ seq: number; sales: number; total_minor: number }>(sql, { store_id: storeId, from_seq: fromSeq, to_seq: toSeq }),
     );
+  }
+
+  async factTotalsForDate(businessDate: string): Promise<FactStoreDayTotals[]> {
+    assertBusinessDate(businessDate);
+    const sql = this.sqlFile('queries', 'fact_totals_for_date.sql');
+    return this.guard(`factTotalsForDate ${businessDate}`, () => this.session.rows<FactStoreDayTotals & Row>(sql, { business_date: businessDate }));
+  }
+
+  async replaceReconcileResults(businessDate: string, rows: ReconcileResultRow[]): Promise<number> {
+    assertBusinessDate(businessDate);
+    const stray = rows.find((row) => row.business_date !== businessDate);
+    if (stray) throw dagsErrors.create('RS_ERR_PARTITION_MISMATCH', `reconcile result of ${stray.store_id} is dated ${stray.business_date}, not ${businessDate}`);
+    return this.guard(`replaceReconcileResults ${businessDate}`, () =>
+      this.replacePartition('reconcile_results', businessDate, async (staging) => {
+        await this.session.insert(staging, rows.map((row) => ({ ...row, checked_at: toClickHouseDateTime(new Date(row.checked_at)) })), STAGING_INSERT_SETTINGS);
+        return rows.length;
+      }),
+    );
+  }
+
+  async reconcileResults(businessDate: string): Promise<ReconcileResultRow[]> {
+    assertBusinessDate(businessDate);
+    const rows = await this.guard(`reconcileResults ${businessDate}`, () =>
+      this.session.rows<ReconcileResultRow & Row>('SELECT * FROM reconcile_results WHERE business_date = {business_date:Date} ORDER BY store_id', { business_date: businessDate }),
+    );
+    return rows.map((row) => ({ ...row, business_date: row.business_date.slice(0, 10) }));
+  }
+
+  async reconcileProblemTotals(): Promise<{ mismatched: number; gap_days: number; seq_gaps: number }> {
+    // Renamed in a subquery: an alias equal to a column name would replace that column in the whole query.
+    const [totals] = await this.guard('reconcileProblemTotals', () =>
+      this.session.rows<{ mismatched: number; gap_days: number; seq_gaps: number }>(
+        `SELECT countIf(day_status = 'mismatch') AS mismatched, countIf(day_gaps > 0) AS gap_days, sum(day_gaps) AS seq_gaps
+         FROM (SELECT status AS day_status, seq_gaps AS day_gaps FROM reconcile_results)`,
+      ),
+    );
+    return { mismatched: Number(totals?.mismatched ?? 0), gap_days: Number(totals?.gap_days ?? 0), seq_gaps: Number(totals?.seq_gaps ?? 0) };
   }
 
   /** ClickHouse SQL; params bind to `{name:Type}` placeholders (String, Date, DateTime, [U]Int*, Nullable(…)). */

@@ -11,8 +11,9 @@ import type { WarehousePort } from '@retail-sync/libs/ports';
 import { defineJob } from '../../engine/job.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
 import type { EngineStores } from '../../engine/stores.ts';
+import { reconcileDay } from '../../jobs/reconcile_daily.ts';
 import { sales_rollups, toFactLines } from '../../jobs/sales_rollups.ts';
-import { DAY_BEFORE, DST_DAY, InMemoryOrderStore, lateSale, nyc, rollupDataset, silentLogger, storedSale, testRunner, yyz } from '../../testing/index.ts';
+import { DAY_BEFORE, DST_DAY, InMemoryDeadLetters, InMemoryOrderStore, lateSale, nyc, rollupDataset, silentLogger, storedSale, testRunner, yyz } from '../../testing/index.ts';
 import { describeSalesRollupsJob } from '../../testing/sales-rollups-suite.ts';
 import { DuckDbWarehouse } from '../duckdb/index.ts';
 import { ANALYST_VIEWS, ROLLUP_NAMES } from '../rollups.ts';
@@ -91,10 +92,16 @@ describe('ClickHouse gives the same tables as DuckDB', () => {
   it('on the fixed dataset and on 1500 random sales, in every table and analyst view', async () => {
     const sales = [...rollupDataset(), lateSale(), ...randomSales(1_500, 20261101)];
     const dates = [...new Set(sales.map((sale) => sale.business_date))].sort();
+    const orderStore = new InMemoryOrderStore();
+    await orderStore.putSales(sales);
+    for (const sale of sales) await orderStore.recordStoreProgress(sale.store_id, sale.seq, sale.occurred_at);
+    const checkedAt = new Date('2026-11-24T12:00:00Z');
     for (const warehouse of [clickhouse, duckdb]) {
       for (const date of dates) {
         await warehouse.replaceFacts(date, factsOf(sales, date));
         for (const rollup of ROLLUP_NAMES) await warehouse.runRollup(rollup, date);
+        const reconciled = await reconcileDay({ businessDate: date, runId: 'same-run', orderStore, deadLetters: new InMemoryDeadLetters(), warehouse, now: checkedAt });
+        await warehouse.replaceReconcileResults(date, reconciled);
       }
     }
     for (const table of [...ROLLUP_NAMES, ...ANALYST_VIEWS]) {
@@ -131,7 +138,7 @@ describe('ClickHouseWarehouse', () => {
   it('a partition run twice gives identical tables and leaves no staging table behind', async () => {
     const orderStore = new InMemoryOrderStore();
     await orderStore.putSales(rollupDataset());
-    const runner = testRunner({ resources: { warehouse, orderStore }, stores: warehouse.engineStores() });
+    const runner = testRunner({ resources: { warehouse, orderStore, deadLetters: new InMemoryDeadLetters() }, stores: warehouse.engineStores() });
     expect((await runner.runPartition(sales_rollups, DST_DAY)).status).toBe('succeeded');
     const tables = ['fact_sales_line', ...ROLLUP_NAMES];
     const once = await Promise.all(tables.map((table) => allRows(warehouse, table)));
@@ -195,7 +202,7 @@ describe('ClickHouse migration runner', () => {
 
   it('applies every migration once and records it; a second pass applies nothing and changes nothing', async () => {
     const first = await applyMigrations(session, readMigrations(dir));
-    expect(first).toEqual(['0001_fact_sales_line', '0002_rollup_tables', '0003_analyst_views', '0004_engine_tables']);
+    expect(first).toEqual(['0001_fact_sales_line', '0002_rollup_tables', '0003_analyst_views', '0004_engine_tables', '0005_reconcile_results']);
     const schema = () => session.rows('SELECT name, engine, create_table_query FROM system.tables WHERE database = currentDatabase() ORDER BY name');
     const before = await schema();
     expect(await applyMigrations(session, readMigrations(dir))).toEqual([]);
@@ -206,8 +213,8 @@ describe('ClickHouse migration runner', () => {
 
   it('applies only the new file when one is added', async () => {
     await applyMigrations(session, readMigrations(dir));
-    writeFileSync(join(dir, '0005_extra.sql'), '-- 0005 extra; with a semicolon in a comment\nCREATE TABLE IF NOT EXISTS extra (x Int32) ENGINE = MergeTree ORDER BY x;\n');
-    expect(await applyMigrations(session, readMigrations(dir))).toEqual(['0005_extra']);
+    writeFileSync(join(dir, '0006_extra.sql'), '-- 0006 extra; with a semicolon in a comment\nCREATE TABLE IF NOT EXISTS extra (x Int32) ENGINE = MergeTree ORDER BY x;\n');
+    expect(await applyMigrations(session, readMigrations(dir))).toEqual(['0006_extra']);
   });
 
   it('refuses to start when an applied migration was edited', async () => {
@@ -218,11 +225,11 @@ describe('ClickHouse migration runner', () => {
 
   it('records nothing for a failing migration, and completes it once it is fixed', async () => {
     await applyMigrations(session, readMigrations(dir));
-    writeFileSync(join(dir, '0005_broken.sql'), 'CREATE TABLE IF NOT EXISTS half_done (x Int32) ENGINE = MergeTree ORDER BY x;\nSELECT * FROM no_such_table;\n');
+    writeFileSync(join(dir, '0006_broken.sql'), 'CREATE TABLE IF NOT EXISTS half_done (x Int32) ENGINE = MergeTree ORDER BY x;\nSELECT * FROM no_such_table;\n');
     await expect(applyMigrations(session, readMigrations(dir))).rejects.toThrow(/no_such_table/);
-    expect(await session.rows("SELECT 1 FROM schema_migrations WHERE version = '0005_broken'")).toEqual([]);
-    writeFileSync(join(dir, '0005_broken.sql'), 'CREATE TABLE IF NOT EXISTS half_done (x Int32) ENGINE = MergeTree ORDER BY x;\n');
-    expect(await applyMigrations(session, readMigrations(dir))).toEqual(['0005_broken']);
+    expect(await session.rows("SELECT 1 FROM schema_migrations WHERE version = '0006_broken'")).toEqual([]);
+    writeFileSync(join(dir, '0006_broken.sql'), 'CREATE TABLE IF NOT EXISTS half_done (x Int32) ENGINE = MergeTree ORDER BY x;\n');
+    expect(await applyMigrations(session, readMigrations(dir))).toEqual(['0006_broken']);
   });
 });
 
@@ -347,7 +354,7 @@ describe('DAG engine on the ClickHouse engine stores', () => {
     const stores = warehouse.engineStores();
     const scheduler = new Scheduler({
       jobs: [sales_rollups],
-      runner: testRunner({ resources: { warehouse, orderStore }, stores }),
+      runner: testRunner({ resources: { warehouse, orderStore, deadLetters: new InMemoryDeadLetters() }, stores }),
       orderStore,
       jobState: stores.jobState,
       logger: silentLogger(),

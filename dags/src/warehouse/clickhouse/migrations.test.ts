@@ -16,9 +16,9 @@ INSERT INTO a VALUES ('it\\'s; fine');
     ]);
   });
 
-  it('finds the four migrations, each a list of portable statements (no OR REPLACE, no DROP VIEW)', () => {
+  it('finds the five migrations, each a list of portable statements (no OR REPLACE, no DROP VIEW)', () => {
     const migrations = readMigrations(join(clickHouseWarehouseOptionsSchema.parse({}).sqlDir, 'migrations'));
-    expect(migrations.map((migration) => migration.version)).toEqual(['0001_fact_sales_line', '0002_rollup_tables', '0003_analyst_views', '0004_engine_tables']);
+    expect(migrations.map((migration) => migration.version)).toEqual(['0001_fact_sales_line', '0002_rollup_tables', '0003_analyst_views', '0004_engine_tables', '0005_reconcile_results']);
     const statements = migrations.flatMap((migration) => splitStatements(migration.sql));
     expect(statements.length).toBeGreaterThan(20);
     const code = statements.map((statement) => statement.replace(/--.*$/gm, ''));

@@ -34,7 +34,7 @@ describe('DuckDbWarehouse on a file', () => {
     const migrations = await second.query('SELECT version FROM schema_migrations');
     await second.close();
     expect(count!.rows).toBe(facts.length);
-    expect(migrations).toHaveLength(4);
+    expect(migrations).toHaveLength(5);
   });
 
   it('keeps a text value with quotes and unicode intact through the JSON load', async () => {

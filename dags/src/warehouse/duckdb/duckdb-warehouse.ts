@@ -7,11 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedDb, type Row } from '@retail-sync/libs/embedded';
-import type { FactSaleLine, WarehousePort } from '@retail-sync/libs/ports';
+import type { FactSaleLine } from '@retail-sync/libs/ports';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { dagsErrors } from '../../errors.ts';
 import { assertBusinessDate } from '../../engine/partitions.ts';
 import type { EngineStores } from '../../engine/stores.ts';
+import type { DagWarehouse, FactStoreDayTotals, ReconcileResultRow } from '../dag-warehouse.ts';
 import { isRollupName, ROLLUP_NAMES } from '../rollups.ts';
 import { duckDbWarehouseOptionsSchema, type DuckDbWarehouseOptions, type ResolvedDuckDbWarehouseOptions } from './config.ts';
 import { DuckDbJobStateStore, DuckDbPartitionLeases, DuckDbRunHistory } from './engine-stores.ts';
@@ -56,7 +57,7 @@ const INSERT_FACTS = `INSERT INTO fact_sales_line BY NAME
   SELECT ${FACT_COLUMNS.map(([column, type]) => (type === 'DATE' || type === 'TIMESTAMP' ? `CAST(r.${column} AS ${type}) AS ${column}` : `r.${column} AS ${column}`)).join(', ')}
   FROM (SELECT unnest(from_json($rows, '${JSON_SHAPE}')) AS r)`;
 
-export class DuckDbWarehouse implements WarehousePort {
+export class DuckDbWarehouse implements DagWarehouse {
   private readonly sqlFiles = new Map<string, string>();
 
   private constructor(
@@ -116,6 +117,53 @@ export class DuckDbWarehouse implements WarehousePort {
     return this.guard(`factSeqsForStore ${storeId}`, () =>
       this.db.all<{ seq: number; sales: number; total_minor: number }>(sql, { store_id: storeId, from_seq: fromSeq, to_seq: toSeq }),
     );
+  }
+
+  async factTotalsForDate(businessDate: string): Promise<FactStoreDayTotals[]> {
+    assertBusinessDate(businessDate);
+    const sql = this.sqlFile('queries', 'fact_totals_for_date.sql');
+    return this.guard(`factTotalsForDate ${businessDate}`, () => this.db.all<FactStoreDayTotals & Row>(sql, { business_date: businessDate }));
+  }
+
+  async replaceReconcileResults(businessDate: string, rows: ReconcileResultRow[]): Promise<number> {
+    assertBusinessDate(businessDate);
+    const stray = rows.find((row) => row.business_date !== businessDate);
+    if (stray) throw dagsErrors.create('RS_ERR_PARTITION_MISMATCH', `reconcile result of ${stray.store_id} is dated ${stray.business_date}, not ${businessDate}`);
+    return this.guard(`replaceReconcileResults ${businessDate}`, () =>
+      this.db.transaction(async (tx) => {
+        await tx.runUnqueued('DELETE FROM reconcile_results WHERE business_date = CAST($business_date AS DATE)', { business_date: businessDate });
+        for (const row of rows) {
+          await tx.runUnqueued(
+            `INSERT INTO reconcile_results BY NAME SELECT CAST($business_date AS DATE) AS business_date, $store_id AS store_id, $currency AS currency,
+               $acked_high_water AS acked_high_water, $first_seq AS first_seq, $last_seq AS last_seq, $order_sales AS order_sales,
+               $order_total_minor AS order_total_minor, $warehouse_sales AS warehouse_sales, $warehouse_total_minor AS warehouse_total_minor,
+               $seq_gaps AS seq_gaps, $gap_seqs AS gap_seqs, $status AS status, $run_id AS run_id, CAST($checked_at AS TIMESTAMP) AS checked_at`,
+            { ...row, checked_at: new Date(row.checked_at).toISOString() },
+          );
+        }
+        return rows.length;
+      }),
+    );
+  }
+
+  async reconcileResults(businessDate: string): Promise<ReconcileResultRow[]> {
+    assertBusinessDate(businessDate);
+    const rows = await this.guard(`reconcileResults ${businessDate}`, () =>
+      this.db.all<ReconcileResultRow & Row>('SELECT * FROM reconcile_results WHERE business_date = CAST($business_date AS DATE) ORDER BY store_id', { business_date: businessDate }),
+    );
+    return rows.map((row) => ({ ...row, business_date: row.business_date.slice(0, 10) }));
+  }
+
+  async reconcileProblemTotals(): Promise<{ mismatched: number; gap_days: number; seq_gaps: number }> {
+    const [totals] = await this.guard('reconcileProblemTotals', () =>
+      this.db.all<{ mismatched: number; gap_days: number; seq_gaps: number }>(
+        `SELECT CAST(count(*) FILTER (WHERE status = 'mismatch') AS BIGINT) AS mismatched,
+                CAST(count(*) FILTER (WHERE seq_gaps > 0) AS BIGINT) AS gap_days,
+                CAST(coalesce(sum(seq_gaps), 0) AS BIGINT) AS seq_gaps
+         FROM reconcile_results`,
+      ),
+    );
+    return totals ?? { mismatched: 0, gap_days: 0, seq_gaps: 0 };
   }
 
   async query<R extends Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<R[]> {

@@ -24,7 +24,7 @@ describe('migration runner', () => {
 
   it('applies every migration once and records it; a second pass applies nothing', async () => {
     const first = await applyMigrations(db, readMigrations(dir));
-    expect(first).toEqual(['0001_fact_sales_line', '0002_rollup_tables', '0003_analyst_views', '0004_engine_tables']);
+    expect(first).toEqual(['0001_fact_sales_line', '0002_rollup_tables', '0003_analyst_views', '0004_engine_tables', '0005_reconcile_results']);
     expect(await applyMigrations(db, readMigrations(dir))).toEqual([]);
     const recorded = await db.all<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(recorded.map((row) => row.version)).toEqual(first);
@@ -32,8 +32,8 @@ describe('migration runner', () => {
 
   it('applies only the new file when one is added', async () => {
     await applyMigrations(db, readMigrations(dir));
-    writeFileSync(join(dir, '0005_extra.sql'), '-- 0005 extra\nCREATE TABLE extra (x INTEGER);\n');
-    expect(await applyMigrations(db, readMigrations(dir))).toEqual(['0005_extra']);
+    writeFileSync(join(dir, '0006_extra.sql'), '-- 0005 extra\nCREATE TABLE extra (x INTEGER);\n');
+    expect(await applyMigrations(db, readMigrations(dir))).toEqual(['0006_extra']);
   });
 
   it('refuses to start when an applied migration was edited', async () => {
@@ -43,9 +43,9 @@ describe('migration runner', () => {
   });
 
   it('rolls a failing migration back whole and records nothing for it', async () => {
-    writeFileSync(join(dir, '0005_broken.sql'), 'CREATE TABLE half_done (x INTEGER);\nSELECT * FROM no_such_table;\n');
+    writeFileSync(join(dir, '0006_broken.sql'), 'CREATE TABLE half_done (x INTEGER);\nSELECT * FROM no_such_table;\n');
     await expect(applyMigrations(db, readMigrations(dir))).rejects.toThrow(/no_such_table/);
     expect(await db.all("SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'")).toEqual([]);
-    expect(await db.all("SELECT 1 FROM schema_migrations WHERE version = '0005_broken'")).toEqual([]);
+    expect(await db.all("SELECT 1 FROM schema_migrations WHERE version = '0006_broken'")).toEqual([]);
   });
 });
