@@ -71,12 +71,6 @@ export const dagsErrors = defineErrors({
     httpStatus: 500,
     grpcStatus: GrpcStatus.INTERNAL,
   },
-  RS_ERR_MIGRATION_DRIFT: {
-    description: 'Thrown when an already applied migration file was edited: migrations are append-only.',
-    retriable: false,
-    httpStatus: 500,
-    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
-  },
 });
 
 export type DagsErrorCode = keyof typeof dagsErrors.specs;

@@ -117,6 +117,12 @@ export const commonErrors = defineErrors({
     httpStatus: 422,
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
   },
+  RS_ERR_MIGRATION_DRIFT: {
+    description: 'Thrown at start when a migration file that was already applied has been edited (its checksum changed); add a new migration instead.',
+    retriable: false,
+    httpStatus: 500,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+  },
   RS_ERR_DEPENDENCY_UNAVAILABLE: {
     description: 'Thrown when a backing system (queue, order store, warehouse) cannot be reached or timed out.',
     retriable: true,

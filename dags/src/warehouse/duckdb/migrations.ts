@@ -2,28 +2,16 @@
  * Migration runner: applies dags/sql/<dialect>/migrations/NNNN_name.sql in name order, each in its own
  * transaction together with its row in schema_migrations, so a migration is applied exactly once and
  * applying the set again changes nothing. Applied files are append-only: an edited one (checksum changed)
- * stops the start with RS_ERR_MIGRATION_DRIFT instead of leaving the schema out of step with the code.
+ * stops the start with RS_ERR_MIGRATION_DRIFT (libs/migrations, shared by every runner).
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EmbeddedDb } from '@retail-sync/libs/embedded';
-import { dagsErrors } from '../../errors.ts';
+import { pendingMigrations, readMigrationFiles, type MigrationFile } from '@retail-sync/libs/migrations';
 
-export interface Migration {
-  version: string;
-  sql: string;
-  checksum: string;
-}
+export type Migration = MigrationFile;
 
+/** Reads dags/sql/<dialect>/migrations/NNNN_name.sql in name order. */
 export function readMigrations(dir: string): Migration[] {
-  return readdirSync(dir)
-    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
-    .sort()
-    .map((file) => {
-      const sql = readFileSync(join(dir, file), 'utf8');
-      return { version: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') };
-    });
+  return readMigrationFiles(dir, 'sql');
 }
 
 /** Applies what is not applied yet; returns the versions it applied. */
@@ -31,12 +19,7 @@ export async function applyMigrations(db: EmbeddedDb, migrations: readonly Migra
   await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR PRIMARY KEY, checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)');
   const applied = new Map((await db.all<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')).map((row) => [row.version, row.checksum]));
   const done: string[] = [];
-  for (const migration of migrations) {
-    const checksum = applied.get(migration.version);
-    if (checksum === migration.checksum) continue;
-    if (checksum !== undefined) {
-      throw dagsErrors.create('RS_ERR_MIGRATION_DRIFT', `migration ${migration.version} was edited after it was applied; add a new migration instead`);
-    }
+  for (const migration of pendingMigrations(migrations, applied)) {
     const appliedNow = await db.transaction(async (tx) => {
       // Another holder of the same file may have applied it since we looked.
       const raced = await tx.allUnqueued('SELECT 1 FROM schema_migrations WHERE version = $version', { version: migration.version });

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
-import { describeDeadLetterContract, describeOrderStoreContract, deadLetterFixture, storedSaleFixture } from '../../testing/index.ts';
+import { describeDeadLetterContract, describeOrderStoreContract, describeStoreCredentialContract, deadLetterFixture, storedSaleFixture } from '../../testing/index.ts';
 import {
   cassandraConfigSchema,
   createCassandraDeadLetters,
   createCassandraOrderStore,
+  createCassandraStoreCredentials,
   CassandraSession,
   DEFAULT_MIGRATIONS_DIR,
   migrateKeyspace,
@@ -29,7 +30,7 @@ const keyspace = `rs_test_${randomBytes(5).toString('hex')}`;
 const config: CassandraConfig = loadConfig(cassandraConfigSchema, { ...process.env, RS_CASSANDRA_KEYSPACE: keyspace });
 const DATA_TABLES = [
   'sales_by_store_day', 'stores_by_date', 'seq_by_store', 'seq_buckets_by_store', 'dates_touched', 'store_progress',
-  'dead_letters', 'dead_letters_by_store', 'dead_letters_by_reason',
+  'dead_letters', 'dead_letters_by_store', 'dead_letters_by_reason', 'store_credentials', 'store_credentials_by_store',
 ];
 
 let admin: CassandraSession;
@@ -52,6 +53,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin.client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   await admin.release();
+});
+
+describeStoreCredentialContract('cassandra', async () => {
+  const adapter = await createCassandraStoreCredentials(config);
+  return { adapter, cleanup: async () => { await adapter.close(); await truncateAll(); } };
 });
 
 describeOrderStoreContract('cassandra', async () => {
@@ -187,6 +193,7 @@ describe('Cassandra migrations', () => {
     expect(recorded.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
       { name: '001_order_store', checksum: sha256(join(DEFAULT_MIGRATIONS_DIR, '001_order_store.cql')) },
       { name: '002_dead_letters', checksum: sha256(join(DEFAULT_MIGRATIONS_DIR, '002_dead_letters.cql')) },
+      { name: '003_store_credentials', checksum: sha256(join(DEFAULT_MIGRATIONS_DIR, '003_store_credentials.cql')) },
     ]);
     expect(await rows('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace])).toEqual(tablesBefore);
   });
@@ -201,7 +208,7 @@ describe('Cassandra migrations', () => {
       expect(await rows('SELECT note FROM $ks.probe')).toEqual([{ note: "it's; fine" }]);
 
       appendFileSync(join(dir, '001_order_store.cql'), '\n-- edited after it was applied\n');
-      await expect(migrateKeyspace(admin, config, dir)).rejects.toMatchObject({ code: 'RS_ERR_MIGRATION_CHANGED', retriable: false });
+      await expect(migrateKeyspace(admin, config, dir)).rejects.toMatchObject({ code: 'RS_ERR_MIGRATION_DRIFT', retriable: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,13 +14,6 @@ export const cassandraErrors = defineErrors({
     httpStatus: 500,
     grpcStatus: GrpcStatus.INTERNAL,
   },
-  RS_ERR_MIGRATION_CHANGED: {
-    description:
-      'Thrown by migrate() when a migration file already applied to the keyspace no longer has the checksum recorded for it; applied files are never edited, add a new one.',
-    retriable: false,
-    httpStatus: 500,
-    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
-  },
 });
 
 export interface HostCause {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_DIR, readMigrations, splitStatements } from './migrate.ts';
+import { splitStatements } from '../../migrations/index.ts';
+import { DEFAULT_MIGRATIONS_DIR, readMigrations } from './migrate.ts';
 
 describe('splitStatements', () => {
   it('splits on semicolons, dropping line and block comments', () => {
@@ -19,7 +20,7 @@ describe('splitStatements', () => {
 describe('readMigrations', () => {
   it('reads central/cql in name order with a checksum per file', () => {
     const files = readMigrations(DEFAULT_MIGRATIONS_DIR);
-    expect(files.map((file) => file.name)).toEqual(['001_order_store', '002_dead_letters']);
+    expect(files.map((file) => file.name)).toEqual(['001_order_store', '002_dead_letters', '003_store_credentials']);
     for (const file of files) {
       expect(file.checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(file.statements.length).toBeGreaterThan(0);

@@ -1,21 +1,20 @@
 /**
  * Migration runner for the Cassandra keyspace: applies central/cql/NNN_name.cql in name order, each
  * once, and records every applied file with its SHA-256 in `<keyspace>.schema_migrations`. Applying twice
- * changes nothing; an applied file whose checksum changed is an error (RS_ERR_MIGRATION_CHANGED).
+ * changes nothing; an applied file whose checksum changed is an error (RS_ERR_MIGRATION_DRIFT, libs/migrations).
  *
  * Cassandra DDL is not transactional: a file is recorded only after all of its statements ran, and its
  * statements are written re-runnable (IF NOT EXISTS), so a file that failed half way is simply rerun.
  * Concurrent schema changes from several coordinators can disagree, so runners take turns: in-process by
  * one promise per keyspace, across processes by a lightweight-transaction lease row with a TTL.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
 import { commonErrors } from '../../errors/index.ts';
+import { pendingMigrations, readMigrationFiles, splitStatements } from '../../migrations/index.ts';
 import { type CassandraConfig, replicationCql } from './config.ts';
-import { cassandraErrors, toAdapterError } from './errors.ts';
+import { toAdapterError } from './errors.ts';
 import { clientOptions, type CassandraSession } from './session.ts';
 
 /** central/cql of this repository, resolved from this file (libs/src/adapters/cassandra/). */
@@ -33,46 +32,7 @@ export interface MigrationFile {
 
 /** Reads `NNN_name.cql` files of `dir` in name order. */
 export function readMigrations(dir: string): MigrationFile[] {
-  return readdirSync(dir)
-    .filter((file) => /^\d{3}_[a-z0-9_]+\.cql$/.test(file))
-    .sort()
-    .map((file) => {
-      const text = readFileSync(join(dir, file), 'utf8');
-      return { name: file.replace(/\.cql$/, ''), checksum: createHash('sha256').update(text).digest('hex'), statements: splitStatements(text) };
-    });
-}
-
-/** Splits a CQL script into statements on `;`, skipping `--`, `//` and block comments and not splitting inside quotes. */
-export function splitStatements(script: string): string[] {
-  const statements: string[] = [];
-  let current = '';
-  let index = 0;
-  while (index < script.length) {
-    const char = script[index]!;
-    const pair = script.slice(index, index + 2);
-    if (pair === '--' || pair === '//') {
-      const end = script.indexOf('\n', index);
-      index = end === -1 ? script.length : end;
-    } else if (pair === '/*') {
-      const end = script.indexOf('*/', index + 2);
-      index = end === -1 ? script.length : end + 2;
-    } else if (char === "'" || char === '"') {
-      let end = index + 1;
-      // A quote inside a literal is doubled ('it''s'), so scan until an undoubled closing quote.
-      while (end < script.length && !(script[end] === char && script[end + 1] !== char)) end += script[end] === char ? 2 : 1;
-      current += script.slice(index, end + 1);
-      index = end + 1;
-    } else if (char === ';') {
-      if (current.trim()) statements.push(current.trim());
-      current = '';
-      index += 1;
-    } else {
-      current += char;
-      index += 1;
-    }
-  }
-  if (current.trim()) statements.push(current.trim());
-  return statements;
+  return readMigrationFiles(dir, 'cql').map((file) => ({ name: file.version, checksum: file.checksum, statements: splitStatements(file.sql) }));
 }
 
 /** Runs in flight per shared Client and keyspace (order store and dead letters migrate at the same start). */
@@ -140,16 +100,9 @@ async function recorded(session: CassandraSession, ks: string): Promise<Map<stri
   return new Map(rows.map((row) => [row.get('name') as string, row.get('checksum') as string]));
 }
 
-/** True when `file` is already applied; throws when it was applied with other contents. */
+/** True when `file` is already applied; throws RS_ERR_MIGRATION_DRIFT when it was applied with other contents. */
 function checkedApplied(applied: Map<string, string>, file: MigrationFile): boolean {
-  const checksum = applied.get(file.name);
-  if (checksum === undefined) return false;
-  if (checksum !== file.checksum) {
-    throw cassandraErrors.create('RS_ERR_MIGRATION_CHANGED', `migration ${file.name}.cql was applied with checksum ${checksum} but now has ${file.checksum}: add a new migration instead of editing it`, {
-      details: { migration: file.name, recorded: checksum, current: file.checksum },
-    });
-  }
-  return true;
+  return pendingMigrations([{ version: file.name, sql: '', checksum: file.checksum }], applied).length === 0;
 }
 
 async function takeLease(session: CassandraSession, ks: string, owner: string): Promise<void> {
