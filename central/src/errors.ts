@@ -7,7 +7,7 @@ import { defineErrors, GrpcStatus } from '@retail-sync/libs/errors';
 
 export const centralErrors = defineErrors({
   RS_ERR_UNAUTHENTICATED: {
-    description: 'Thrown when a store connects without a valid credential: missing x-store-id or Bearer key, a wrong key, or a store not in the catalog.',
+    description: 'Thrown when a store connects without a valid credential: missing x-store-id or Bearer secret, an unknown, wrong, revoked or expired key or one of another store, a derived dev key while RS_DEV_DERIVED_KEYS is off, or a store not in the catalog.',
     retriable: false,
     httpStatus: 401,
     grpcStatus: GrpcStatus.UNAUTHENTICATED,
@@ -41,6 +41,12 @@ export const centralErrors = defineErrors({
     retriable: false,
     httpStatus: 409,
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+  },
+  RS_ERR_CREDENTIAL_NOT_FOUND: {
+    description: 'Thrown when an operator revokes (or asks for) a store key id that does not exist.',
+    retriable: false,
+    httpStatus: 404,
+    grpcStatus: GrpcStatus.NOT_FOUND,
   },
 });
 

@@ -26,6 +26,7 @@ describe('central on the production profile (real Redis and Cassandra)', () => {
   const contactPoints = required('RS_CASSANDRA_CONTACT_POINTS');
   const env = {
     RS_PROFILE: 'production',
+    RS_DEV_DERIVED_KEYS: 'true', // the test's stream uses the derived dev key
     RS_DATA_DIR: dir,
     RS_ADMIN_PORT: '0',
     RS_GRPC_PORT: '0',

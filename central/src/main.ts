@@ -5,14 +5,18 @@
  * API, let the worker finish its running jobs, then release the files.
  */
 import { createLogger, type Logger } from '@retail-sync/libs/log';
-import type { DeadLetterPort, OrderStorePort, QueueConsumer, QueuePort } from '@retail-sync/libs/ports';
+import type { DeadLetterPort, OrderStorePort, QueueConsumer, QueuePort, StoreCredentialPort } from '@retail-sync/libs/ports';
 import { openAdapters } from './adapters.ts';
 import { startAdmin } from './admin/index.ts';
 import { InMemoryCatalog, type Catalog } from './catalog/index.ts';
-import type { CentralConfig } from './config.ts';
+import { devDerivedKeysAllowed, type CentralConfig } from './config.ts';
 import { startGrpcIngest } from './ingest/grpc/index.ts';
 import { createIngestCore } from './ingest/ingest-core.ts';
+import { CredentialCrypto, DEV_CREDENTIAL_PEPPER, StoreKeyVerifier } from './ingest/store-credentials.ts';
 import { startKafkaIngest } from './ingest/kafka/index.ts';
+import { createIngestTelemetry } from './ingest/ingest-telemetry.ts';
+import { createCentralMetrics } from './metrics.ts';
+import { BullmqQueue } from './queue/bullmq/index.ts';
 import { createDeadLetterReplayer, startWorker, type ReplayDeadLetter } from './worker/index.ts';
 
 export interface StartCentralOptions {
@@ -27,6 +31,7 @@ export interface Central {
   queue: QueuePort;
   orderStore: OrderStorePort;
   deadLetters: DeadLetterPort;
+  credentials: StoreCredentialPort;
   catalog: Catalog;
   replayDeadLetter: ReplayDeadLetter;
   /** Graceful stop; safe to call twice. */
@@ -45,9 +50,15 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
 
   try {
     const catalog = await InMemoryCatalog.fromFile(config.RS_CATALOG_PATH);
-    const { queue, orderStore, deadLetters, chosen } = await openAdapters(config, logger, (close) => closers.push(close));
+    const { queue, orderStore, deadLetters, credentials, chosen } = await openAdapters(config, logger, (close) => closers.push(close));
     logger.info({ profile: config.RS_PROFILE, adapters: chosen }, 'central adapters open');
+    const crypto = new CredentialCrypto(config.RS_CREDENTIAL_PEPPER);
+    const devKeys = devDerivedKeysAllowed(config);
+    const verifier = new StoreKeyVerifier({ port: credentials, crypto, devSecret: devKeys ? config.RS_STORE_KEY_SECRET : undefined, cacheTtlMs: config.RS_CREDENTIAL_CACHE_TTL_MS });
+    if (devKeys) logger.warn({ profile: config.RS_PROFILE }, 'RS_DEV_DERIVED_KEYS is on: any store key derived from RS_STORE_KEY_SECRET is accepted (development only)');
+    if (config.RS_PROFILE === 'production' && config.RS_CREDENTIAL_PEPPER === DEV_CREDENTIAL_PEPPER) logger.warn('RS_CREDENTIAL_PEPPER is the development default; set a secret pepper in production');
     const replayDeadLetter = createDeadLetterReplayer({ queue, deadLetters, logger });
+    const metrics = createCentralMetrics({ queue, deadLetters, logger });
 
     let consumer: QueueConsumer | undefined;
     if (roles.has('worker')) {
@@ -57,26 +68,35 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
         concurrency: config.RS_WORKER_CONCURRENCY,
         attempts: config.RS_WORKER_ATTEMPTS,
         backoffMs: config.RS_WORKER_BACKOFF_MS,
+        metrics,
       });
       closers.push(() => consumer!.close());
     }
 
     let adminUrl: string | undefined;
     if (roles.has('admin')) {
-      const admin = await startAdmin({ host: config.RS_CENTRAL_HOST, port: config.RS_ADMIN_PORT, queue, orderStore, deadLetters, replay: replayDeadLetter, logger });
+      const admin = await startAdmin({
+        host: config.RS_CENTRAL_HOST, port: config.RS_ADMIN_PORT, queue, orderStore, deadLetters, replay: replayDeadLetter, logger, catalog,
+        credentials: { port: credentials, crypto, verifier, overlapMs: config.RS_CREDENTIAL_ROTATION_OVERLAP_HOURS * 3_600_000 },
+        metrics,
+        dashboard: { queue, orderStore, deadLetters, logger, dagsUrl: config.RS_DAGS_URL, bullQueue: queue instanceof BullmqQueue ? queue.bullQueue : undefined },
+      });
       closers.push(() => admin.close());
       adminUrl = admin.url;
     }
 
-    const core = createIngestCore({ queue, orderStore, deadLetters, logger });
+    const core = createIngestCore({ queue, orderStore, deadLetters, logger, telemetry: createIngestTelemetry(logger, metrics) });
     if (roles.has('kafka')) {
-      const kafkaIngest = await startKafkaIngest(config, { core, deadLetters, storeKeySecret: config.RS_STORE_KEY_SECRET, logger, catalog });
+      const kafkaIngest = await startKafkaIngest(config, { core, deadLetters, storeKeySecret: config.RS_STORE_KEY_SECRET, verifier, logger, catalog });
       closers.push(() => kafkaIngest.close());
     }
 
     let grpcPort: number | undefined;
     if (roles.has('ingest')) {
-      const grpc = await startGrpcIngest({ host: config.RS_CENTRAL_HOST, port: config.RS_GRPC_PORT, storeKeySecret: config.RS_STORE_KEY_SECRET, catalog, core, logger });
+      const grpc = await startGrpcIngest({
+        host: config.RS_CENTRAL_HOST, port: config.RS_GRPC_PORT, verifier, catalog, core, logger,
+        tls: config.RS_GRPC_TLS_CERT && config.RS_GRPC_TLS_KEY ? { certPath: config.RS_GRPC_TLS_CERT, keyPath: config.RS_GRPC_TLS_KEY, clientCaPath: config.RS_GRPC_TLS_CA } : undefined,
+      });
       closers.push(() => grpc.close());
       grpcPort = grpc.port;
     }
@@ -84,7 +104,7 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
     logger.info({ roles: [...roles], grpc_port: grpcPort, admin_url: adminUrl }, 'central started');
     let closing: Promise<void> | undefined;
     return {
-      grpcPort, adminUrl, queue, orderStore, deadLetters, catalog, replayDeadLetter,
+      grpcPort, adminUrl, queue, orderStore, deadLetters, credentials, catalog, replayDeadLetter,
       close() {
         closing ??= closeAll().then(() => logger.info('central stopped'));
         return closing;

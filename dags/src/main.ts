@@ -65,7 +65,7 @@ export async function startDagRunner(config: DagsConfig, deps: DagRunnerDeps): P
     taskAttempts: config.RS_DAG_TASK_ATTEMPTS,
     retryBackoffMs: config.RS_DAG_RETRY_BACKOFF_MS,
     leaseTtlMs: config.RS_DAG_LEASE_TTL_MS,
-    onPartitionRun: (run) => metrics.partitionRuns.inc({ job: run.job_id, status: run.status }),
+    onPartitionRun: (run, durationSeconds) => metrics.partitionRunFinished(run, durationSeconds),
   });
   const backfills = new Backfills({ runner, jobs, logger });
   const reconcileDay = async (date: string) => {

@@ -1,7 +1,7 @@
 /**
  * The documentation that must never drift from the code, generated from it: `.env.example` (every
  * config key of every service with its default and meaning) and README's configuration and error
- * tables. Meanings come from the TSDoc line above each key in the config schemas; defaults come from
+ * tables, and the metrics table from the metric catalogue. Meanings come from the TSDoc line above each key in the config schemas; defaults come from
  * the schemas themselves. scripts/docs.test.ts fails when a generated file is stale.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { centralConfigSchema, centralErrors } from '@retail-sync/central';
 import { dagsConfigSchema, dagsErrors } from '@retail-sync/dags';
 import { cassandraErrors } from '@retail-sync/libs/cassandra';
 import { commonErrors, type ErrorCatalogue } from '@retail-sync/libs/errors';
+import { metricsTable } from '@retail-sync/libs/metrics';
 import { storeConfigSchema, storeErrors } from '@retail-sync/store';
 import { REPO_ROOT } from './stack.ts';
 
@@ -147,7 +148,8 @@ export function replaceSection(document: string, name: string, body: string): st
 }
 
 export function renderReadme(readme: string): string {
-  return replaceSection(replaceSection(readme, 'config-table', renderConfigTable()), 'error-table', renderErrorTable());
+  const withConfig = replaceSection(readme, 'config-table', renderConfigTable());
+  return replaceSection(replaceSection(withConfig, 'error-table', renderErrorTable()), 'metrics-table', metricsTable());
 }
 
 export const DOC_FILES = { envExample: join(REPO_ROOT, '.env.example'), readme: join(REPO_ROOT, 'README.md') };

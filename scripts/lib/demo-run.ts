@@ -24,6 +24,8 @@ export interface DemoOptions {
   keepServerData?: boolean;
   /** Longest wait for the pipeline to drain. */
   drainTimeoutMs?: number;
+  /** Called after reconciliation, while every process still runs (tests scrape /metrics here). */
+  beforeStop?: (stack: { node: CentralNode; stores: StoreProcess[] }) => Promise<void>;
 }
 
 export interface DemoResult {
@@ -50,7 +52,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     dagsPort,
     dagTickCron: '0 0 1 1 *',
     logger,
-    env: { RS_PROFILE: options.profile, ...isolation?.env, ...(kafka ? { RS_CENTRAL_ROLES: 'ingest,kafka,worker,admin' } : {}) },
+    // The demo's stores use derived dev keys (no setup); production central refuses them unless told.
+    env: { RS_PROFILE: options.profile, RS_DEV_DERIVED_KEYS: 'true', ...isolation?.env, ...(kafka ? { RS_CENTRAL_ROLES: 'ingest,kafka,worker,admin' } : {}) },
   });
   const stores: StoreProcess[] = [];
   try {
@@ -102,6 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         `store ${store.store_id}: seqs 1..${store.acked_high_water} stored=${store.stored} warehouse=${store.warehouse} dead_lettered=${store.dead_lettered} missing=${store.missing} duplicated=${store.duplicated} not_in_warehouse=${store.not_in_warehouse}`,
       );
     }
+    await options.beforeStop?.({ node, stores });
     const notInWarehouse = report.perStore.reduce((total, s) => total + s.not_in_warehouse, 0);
     const totals = { ...report.totals, missing: report.totals.missing + notInWarehouse };
     return { simulation, report, reconcileLine: formatReconcileLine(totals), ok: report.ok && notInWarehouse === 0 };
@@ -117,7 +121,7 @@ function splitEvenly(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
-async function storeStatus(store: StoreProcess): Promise<StoreStatus> {
+async function storeStatus(store: Pick<StoreProcess, 'url'>): Promise<StoreStatus> {
   const response = await fetch(`${store.url}/v1/status`);
   return (await response.json()) as StoreStatus;
 }
@@ -126,7 +130,7 @@ async function storeStatus(store: StoreProcess): Promise<StoreStatus> {
  * Drained: every store's log is acked by its transport, central holds every seq in the order store or
  * the dead-letter store, and the queue is empty. False on timeout (reconciliation then shows the gap).
  */
-async function waitForDrain(stores: StoreProcess[], node: CentralNode, timeoutMs: number): Promise<boolean> {
+export async function waitForDrain(stores: Array<Pick<StoreProcess, 'url'>>, node: CentralNode, timeoutMs: number): Promise<boolean> {
   const { orderStore, deadLetters, queue } = node.central;
   try {
     await waitUntil(
@@ -151,7 +155,7 @@ async function waitForDrain(stores: StoreProcess[], node: CentralNode, timeoutMs
   }
 }
 
-async function rollUpAndReconcile(node: CentralNode, stores: Array<{ store_id: string; acked_high_water: number }>): Promise<ReconcileReport> {
+export async function rollUpAndReconcile(node: CentralNode, stores: Array<{ store_id: string; acked_high_water: number }>): Promise<ReconcileReport> {
   const dates = await node.central.orderStore.datesTouchedSince('1970-01-01T00:00:00.000Z');
   const runs = await node.dags.runPartitions('sales_rollups', dates);
   const failed = runs.filter((run) => run.status !== 'succeeded');

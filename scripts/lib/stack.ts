@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCentralConfig, startCentral, type Central } from '@retail-sync/central';
 import { loadDagsConfig, startDagRunner, type DagRunner } from '@retail-sync/dags';
 import { createLogger, type Logger } from '@retail-sync/libs/log';
+import type { StoreStatus } from '@retail-sync/store';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -167,4 +168,97 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
 export function fileLogger(path: string, level = process.env.RS_LOG_LEVEL ?? 'info'): Logger {
   mkdirSync(join(path, '..'), { recursive: true });
   return createLogger({ service: 'retail-sync', level, destination: createWriteStream(path, { flags: 'a' }) });
+}
+
+/** A store process's GET /v1/status. */
+export async function storeStatus(store: Pick<StoreProcess, 'url'>): Promise<StoreStatus> {
+  const response = await fetch(`${store.url}/v1/status`);
+  return (await response.json()) as StoreStatus;
+}
+
+/**
+ * Waits until the pipeline drained: every store's log is acked by its transport, central holds every
+ * seq 1..last_seq in the order store or the dead-letter store, and the queue is empty. False on timeout
+ * (reconciliation then shows the gap).
+ */
+export async function waitForDrain(stores: ReadonlyArray<Pick<StoreProcess, 'url'>>, central: Pick<Central, 'orderStore' | 'deadLetters' | 'queue'>, timeoutMs: number): Promise<boolean> {
+  const { orderStore, deadLetters, queue } = central;
+  try {
+    await waitUntil(
+      async () => {
+        const statuses = await Promise.all(stores.map(storeStatus));
+        if (statuses.some((status) => status.acked_seq < status.last_seq)) return false;
+        for (const status of statuses) {
+          const stored = await orderStore.seqsForStore(status.store_id, 1, status.last_seq);
+          const lettered = await deadLetters.seqsForStore(status.store_id);
+          if (new Set([...stored.map((s) => s.seq), ...lettered]).size < status.last_seq) return false;
+        }
+        const counts = await queue.counts();
+        return counts.waiting + counts.active + counts.delayed === 0;
+      },
+      timeoutMs,
+      undefined,
+      250,
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface CentralProcess {
+  grpcEndpoint: string;
+  adminUrl: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** SIGTERM (graceful) or SIGKILL (crash), then waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface CentralProcessOptions {
+  grpcPort: number;
+  adminPort: number;
+  dataDir: string;
+  logFile: string;
+  /** RS_* keys on top of this process's env (RS_PROFILE, RS_CENTRAL_ROLES, isolation names…); the admin role is always added. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `central/src/bin.ts` in its own process (so a test can SIGKILL it) and waits until its admin API answers /healthz. */
+export async function spawnCentral(options: CentralProcessOptions): Promise<CentralProcess> {
+  mkdirSync(join(options.logFile, '..'), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const roles = new Set((options.env?.RS_CENTRAL_ROLES ?? 'ingest,worker').split(','));
+  roles.add('admin');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'central/src/bin.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      ...options.env,
+      RS_CENTRAL_ROLES: [...roles].join(','),
+      RS_GRPC_PORT: String(options.grpcPort),
+      RS_ADMIN_PORT: String(options.adminPort),
+      RS_DATA_DIR: options.dataDir,
+      RS_CATALOG_PATH: process.env.RS_CATALOG_PATH ?? join(REPO_ROOT, 'data/seed/catalog.json'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  exited.then(() => log.end(), () => log.end());
+  const adminUrl = `http://127.0.0.1:${options.adminPort}`;
+  await waitUntil(async () => (await fetch(`${adminUrl}/healthz`).catch(() => undefined))?.ok === true, 60_000, async () => {
+    if (child.exitCode !== null) throw new Error(`central exited with code ${child.exitCode}; see ${options.logFile}`);
+  });
+  return {
+    grpcEndpoint: `127.0.0.1:${options.grpcPort}`,
+    adminUrl,
+    child,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }

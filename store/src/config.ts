@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
-import { storeId } from '@retail-sync/libs/domain';
+import { STORE_KEY_ID_PATTERN, storeId } from '@retail-sync/libs/domain';
 import { shipperConfigShape } from './shipper/config.ts';
 
 const MiB = 1024 * 1024;
@@ -39,7 +39,29 @@ export const storeConfigSchema = z.object({
   RS_BUFFER_GROUP_COMMIT_MAX_BYTES: env.int(MiB, 4096),
   /** How long a POS retry (terminal_id + receipt_no + type) is recognised after its sale left the buffer. @default 168 (7 days) */
   RS_IDEMPOTENCY_RETENTION_HOURS: env.int(168, 1),
+  /** Requests one terminal (x-terminal-id header, else the client address) may make per RS_INTAKE_RATE_LIMIT_WINDOW_MS; past it 429 + Retry-After. A POS sends about one a second; this only stops a runaway or hostile client. @default 12000 */
+  RS_INTAKE_RATE_LIMIT_MAX: env.int(12_000, 1),
+  /** Window of RS_INTAKE_RATE_LIMIT_MAX in ms. @default 60000 */
+  RS_INTAKE_RATE_LIMIT_WINDOW_MS: env.int(60_000, 100),
+  /** How long a client may take to send a whole request (headers and body) before the store answers 408 and closes; stops slow-loris clients. @default 30000 */
+  RS_INTAKE_REQUEST_TIMEOUT_MS: env.int(30_000, 100),
+  /** Issued store key secret (`rss_…`, printed once by `retail-sync credentials issue`); set with RS_STORE_KEY_ID. Unset: the derived dev key of RS_STORE_KEY_SECRET, accepted only while central runs with RS_DEV_DERIVED_KEYS. @default unset */
+  RS_STORE_KEY: z.string().regex(/^\S{16,256}$/, { error: 'must be the issued secret (16–256 characters, no spaces)' }).optional(),
+  /** Id of the issued key (`rsk_…`); set with RS_STORE_KEY. @default unset */
+  RS_STORE_KEY_ID: z.string().regex(STORE_KEY_ID_PATTERN, { error: 'must be a key id like rsk_0123456789abcdef' }).optional(),
+  /** PEM CA that signed central's gRPC certificate; set = the store ships over TLS only and refuses a certificate that does not verify (wrong CA, expired, wrong host). @default unset (plaintext) */
+  RS_CENTRAL_TLS_CA: z.string().min(1).optional(),
+  /** PEM client certificate for mutual TLS (central with RS_GRPC_TLS_CA); set with RS_STORE_TLS_KEY. @default unset */
+  RS_STORE_TLS_CERT: z.string().min(1).optional(),
+  /** PEM private key of RS_STORE_TLS_CERT. @default unset */
+  RS_STORE_TLS_KEY: z.string().min(1).optional(),
   ...shipperConfigShape,
+}).refine((config) => (config.RS_STORE_KEY === undefined) === (config.RS_STORE_KEY_ID === undefined), {
+  error: 'RS_STORE_KEY and RS_STORE_KEY_ID must be set together',
+  path: ['RS_STORE_KEY_ID'],
+}).refine((config) => (config.RS_STORE_TLS_CERT === undefined) === (config.RS_STORE_TLS_KEY === undefined) && (config.RS_STORE_TLS_CERT === undefined || config.RS_CENTRAL_TLS_CA !== undefined), {
+  error: 'RS_STORE_TLS_CERT and RS_STORE_TLS_KEY go together, and need RS_CENTRAL_TLS_CA',
+  path: ['RS_STORE_TLS_CERT'],
 }).refine((config) => config.RS_BUFFER_MAX_BYTES >= 2 * config.RS_BUFFER_SEGMENT_BYTES, {
   error: 'RS_BUFFER_MAX_BYTES must be at least twice RS_BUFFER_SEGMENT_BYTES',
   path: ['RS_BUFFER_MAX_BYTES'],

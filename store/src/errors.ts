@@ -49,6 +49,18 @@ export const storeErrors = defineErrors({
     httpStatus: 400,
     grpcStatus: GrpcStatus.INVALID_ARGUMENT,
   },
+  RS_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    description: 'Thrown when a POST /v1/sales body is not sent as application/json (UTF-8); the issue names "(body)".',
+    retriable: false,
+    httpStatus: 415,
+    grpcStatus: GrpcStatus.INVALID_ARGUMENT,
+  },
+  RS_ERR_RATE_LIMITED: {
+    description: 'Thrown when one terminal (x-terminal-id, else its address) sends more than RS_INTAKE_RATE_LIMIT_MAX requests per RS_INTAKE_RATE_LIMIT_WINDOW_MS; nothing was stored, retry after Retry-After.',
+    retriable: true,
+    httpStatus: 429,
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+  },
   RS_ERR_CENTRAL_UNAVAILABLE: {
     description: 'Thrown when no central endpoint answers (connect failure, stream broken, ack timeout); the shipper backs off and fails over.',
     retriable: true,
@@ -56,7 +68,7 @@ export const storeErrors = defineErrors({
     grpcStatus: GrpcStatus.UNAVAILABLE,
   },
   RS_ERR_UNAUTHENTICATED: {
-    description: "Thrown when central refuses the store's credential (RS_STORE_KEY_SECRET / RS_STORE_ID); the data is kept and shipping retries slowly.",
+    description: "Thrown when central refuses the store's credential (RS_STORE_KEY + RS_STORE_KEY_ID, or the derived dev key of RS_STORE_KEY_SECRET, for RS_STORE_ID); the data is kept and shipping retries slowly.",
     retriable: false,
     httpStatus: 401,
     grpcStatus: GrpcStatus.UNAUTHENTICATED,

@@ -31,7 +31,7 @@ async function start(disk: SimulatedDisk): Promise<RunningStore> {
 }
 
 async function post(store: RunningStore, receipts: string[]) {
-  const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', body: JSON.stringify({ sales: receipts.map((receipt) => validSale(receipt)) }) });
+  const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sales: receipts.map((receipt) => validSale(receipt)) }) });
   return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { results?: { status: string; event_id: string }[]; error?: { code: string } } };
 }
 

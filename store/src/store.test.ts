@@ -46,7 +46,7 @@ async function start(endpoint: string): Promise<RunningStore> {
 }
 
 async function postSales(store: RunningStore, receipts: string[]): Promise<string[]> {
-  const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', body: JSON.stringify({ sales: receipts.map((receipt) => validSale(receipt)) }) });
+  const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sales: receipts.map((receipt) => validSale(receipt)) }) });
   const body = (await response.json()) as { results: { event_id: string }[] };
   return body.results.map((result) => result.event_id);
 }

@@ -9,7 +9,9 @@ import { createLogger, type Logger } from '@retail-sync/libs/log';
 import { DiskBuffer, nodeFileSystem, type BufferFileSystem } from './buffer/index.ts';
 import { storeDataDir, type StoreConfig } from './config.ts';
 import { buildIntakeServer, ReceiptIndex, SaleIntake, type StoreStatus } from './intake/index.ts';
+import { createStoreMetrics } from './metrics.ts';
 import { GrpcShipper, KafkaShipper, type Shipper } from './shipper/index.ts';
+import { shipperCredentialsFrom } from './shipper/credentials.ts';
 
 export interface RunningStore {
   /** Intake base URL, e.g. http://127.0.0.1:5001 */
@@ -25,6 +27,8 @@ export interface StartStoreOptions {
   fs?: BufferFileSystem;
   /** Start the shipper (default true); tests of intake alone turn it off. */
   ship?: boolean;
+  /** Export process metrics (CPU, memory…) on this store's /metrics; a host of several stores sets it on one only. @default true */
+  processMetrics?: boolean;
 }
 
 export async function startStore(config: StoreConfig, options: StartStoreOptions = {}): Promise<RunningStore> {
@@ -64,13 +68,20 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
     };
   };
 
+  const metrics = createStoreMetrics({ storeId, status, logger, processMetrics: options.processMetrics });
+  const intake = new SaleIntake({ storeId, buffer, receipts, logger });
+  metrics.countResultsOf(intake);
   const app = buildIntakeServer({
-    intake: new SaleIntake({ storeId, buffer, receipts, logger }),
+    intake,
     status,
+    metrics: metrics.registry,
     maxSalesPerRequest: config.RS_INTAKE_MAX_SALES_PER_REQUEST,
     bodyLimitBytes: config.RS_INTAKE_BODY_LIMIT_BYTES,
+    rateLimit: { max: config.RS_INTAKE_RATE_LIMIT_MAX, windowMs: config.RS_INTAKE_RATE_LIMIT_WINDOW_MS },
+    requestTimeoutMs: config.RS_INTAKE_REQUEST_TIMEOUT_MS,
     logger,
   });
+  metrics.instrument(app);
   try {
     await app.listen({ host: config.RS_STORE_HOST, port: config.RS_STORE_PORT });
   } catch (error) {
@@ -99,10 +110,12 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
 /** The transport RS_TRANSPORT names; both move the ack cursor only over events the other side made durable. */
 function createShipper(config: StoreConfig, buffer: DiskBuffer<SaleEvent>, logger: Logger): Shipper {
   const storeId = config.RS_STORE_ID;
+  const credentials = shipperCredentialsFrom(config);
   if (config.RS_TRANSPORT === 'kafka') {
     return new KafkaShipper(buffer, {
       storeId,
       keySecret: config.RS_STORE_KEY_SECRET,
+      credentials,
       brokers: config.RS_KAFKA_BROKERS,
       topic: config.RS_KAFKA_TOPIC,
       clientId: config.RS_KAFKA_CLIENT_ID,
@@ -121,6 +134,7 @@ function createShipper(config: StoreConfig, buffer: DiskBuffer<SaleEvent>, logge
   return new GrpcShipper(buffer, {
     storeId,
     keySecret: config.RS_STORE_KEY_SECRET,
+    credentials,
     endpoints: config.RS_CENTRAL_GRPC_ENDPOINTS,
     batchMaxEvents: config.RS_SHIP_BATCH_MAX_EVENTS,
     batchMaxBytes: config.RS_SHIP_BATCH_MAX_BYTES,

@@ -70,3 +70,23 @@ describe('admin api', () => {
     expect((await app.inject({ method: 'POST', url: '/v1/admin/dead-letters/nope/replay' })).statusCode).toBe(404);
   });
 });
+
+describe('admin api: bulk replay', () => {
+  it('replays every unreplayed letter of a reason and reports the ones that cannot be replayed', async () => {
+    const deps = fakeDeps();
+    deps.letters.push(deadLetterFixture({ seq: 3, reason_code: 'RS_ERR_INVALID_EVENT' }));
+    const notReplayable = deps.letters[1]!.id;
+    const replay = deps.replay;
+    deps.replay = async (id) => {
+      if (id === notReplayable) throw centralErrors.create('RS_ERR_NOT_REPLAYABLE', `dead letter '${id}' has no complete envelope`);
+      return replay(id);
+    };
+    const app = buildAdminApp(deps);
+    const response = await app.inject({ method: 'POST', url: '/v1/admin/dead-letters/replay', payload: { reason: 'RS_ERR_INVALID_EVENT' } });
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ reason: 'RS_ERR_INVALID_EVENT', matched: 2, replayed: 1, not_replayable: 1 });
+    expect(response.json().results).toContainEqual({ id: notReplayable, error: { code: 'RS_ERR_NOT_REPLAYABLE', message: expect.any(String) } });
+    expect(deps.replayed).toEqual([deps.letters[2]!.id]);
+    expect((await app.inject({ method: 'POST', url: '/v1/admin/dead-letters/replay', payload: { reason: 'nope' } })).statusCode).toBe(400);
+  });
+});

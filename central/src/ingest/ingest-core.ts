@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { envelopeSchema, isEventId, toFieldIssues } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
 import type { DeadLetter, DeadLetterPort, OrderStorePort, QueuedEvent, QueuePort } from '@retail-sync/libs/ports';
+import { createIngestTelemetry, type IngestTelemetry } from './ingest-telemetry.ts';
 
 /** One event as a transport hands it over; `sale_json` stays raw bytes or text. */
 export interface IngestEvent {
@@ -44,6 +45,8 @@ export interface IngestDependencies {
   orderStore: Pick<OrderStorePort, 'recordStoreProgress'>;
   deadLetters: Pick<DeadLetterPort, 'put'>;
   logger: Logger;
+  /** Logs and counts each acked batch; default: logs only (a private registry). */
+  telemetry?: IngestTelemetry;
   now?: () => Date;
 }
 
@@ -56,6 +59,7 @@ type Checked = { ok: true; event: QueuedEvent } | { ok: false; letter: DeadLette
 
 export function createIngestCore(deps: IngestDependencies): IngestCore {
   const now = deps.now ?? (() => new Date());
+  const telemetry = deps.telemetry ?? createIngestTelemetry(deps.logger);
 
   function check(storeId: string, wire: IngestEvent, at: string): Checked {
     const saleJson = typeof wire.sale_json === 'string' ? wire.sale_json : Buffer.from(wire.sale_json).toString('utf8');
@@ -97,6 +101,7 @@ export function createIngestCore(deps: IngestDependencies): IngestCore {
 
   return {
     async ingestBatch(storeId, batch) {
+      const startedAt = performance.now();
       const at = now().toISOString();
       const checked = batch.events.map((wire) => check(storeId, wire, at));
       const accepted = checked.flatMap((entry) => (entry.ok ? [entry.event] : []));
@@ -115,8 +120,17 @@ export function createIngestCore(deps: IngestDependencies): IngestCore {
         const outcome = outcomes[next++] === 'duplicate' ? 'DUPLICATE' : 'ACCEPTED';
         return { event_id: wire.event_id, seq: wire.seq, outcome, reason_code: '', reason: '' };
       });
-      if (letters.length > 0) deps.logger.warn({ store_id: storeId, rejected: letters.length, reason_codes: [...new Set(letters.map((l) => l.reason_code))] }, 'ingest rejected events');
-      deps.logger.debug({ store_id: storeId, events: batch.events.length, accepted: accepted.length, high_water_seq: batch.high_water_seq }, 'ingest batch acked');
+      const duplicate = acks.filter((ack) => ack.outcome === 'DUPLICATE').length;
+      telemetry.batchAcked({
+        storeId,
+        events: batch.events.length,
+        accepted: accepted.length - duplicate,
+        duplicate,
+        rejected: letters.length,
+        rejectedReasonCodes: letters.map((letter) => letter.reason_code),
+        highWaterSeq: batch.high_water_seq,
+        durationSeconds: (performance.now() - startedAt) / 1000,
+      });
       return acks;
     },
   };

@@ -5,11 +5,12 @@
  * dead-lettered with a reason".
  */
 import { errorCode } from '@retail-sync/libs/errors';
-import { withTrace, type Logger } from '@retail-sync/libs/log';
+import type { Logger } from '@retail-sync/libs/log';
 import type { DeadLetterPort, EventProcessor, FailedJob, OrderStorePort } from '@retail-sync/libs/ports';
 import type { Catalog } from '../catalog/index.ts';
 import { buildStoredSale } from './enrich.ts';
 import { SalesWriter } from './sales-writer.ts';
+import { createWorkerTelemetry, type WorkerTelemetry } from './worker-telemetry.ts';
 
 export interface SaleProcessorOptions {
   catalog: Pick<Catalog, 'store' | 'product'>;
@@ -18,25 +19,36 @@ export interface SaleProcessorOptions {
   logger: Logger;
   /** Most sales per putSales. @default 256 */
   maxWriteBatch?: number;
+  /** Logs and counts each attempt; default: logs only. */
+  telemetry?: WorkerTelemetry;
 }
 
 export function createSaleProcessor(options: SaleProcessorOptions): EventProcessor {
   const writer = new SalesWriter(options.orderStore, options.maxWriteBatch ?? 256);
+  const telemetry = options.telemetry ?? createWorkerTelemetry(options.logger);
   return async (event, attempt) => {
-    const sale = buildStoredSale(event, options.catalog, options.piiKey);
-    await writer.write(sale);
-    if (attempt > 1) withTrace(options.logger, event.trace_id, { event_id: event.event_id }).debug({ attempt }, 'sale stored after retry');
+    const startedAt = performance.now();
+    try {
+      await writer.write(buildStoredSale(event, options.catalog, options.piiKey));
+    } catch (error) {
+      telemetry.attemptFinished(event, attempt, 'error', (performance.now() - startedAt) / 1000);
+      throw error;
+    }
+    telemetry.attemptFinished(event, attempt, 'stored', (performance.now() - startedAt) / 1000);
   };
 }
 
 export interface GiveUpOptions {
   deadLetters: Pick<DeadLetterPort, 'put'>;
   logger: Logger;
+  /** Logs and counts each dead letter; default: logs only. */
+  telemetry?: WorkerTelemetry;
   now?: () => Date;
 }
 
 export function createGiveUpHandler(options: GiveUpOptions): (job: FailedJob) => Promise<void> {
   const now = options.now ?? (() => new Date());
+  const telemetry = options.telemetry ?? createWorkerTelemetry(options.logger);
   return async ({ event, attemptsMade, error }) => {
     const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
@@ -56,9 +68,6 @@ export function createGiveUpHandler(options: GiveUpOptions): (job: FailedJob) =>
       created_at: now().toISOString(),
       replayed_at: null,
     });
-    withTrace(options.logger, event.trace_id, { event_id: event.event_id, store_id: event.store_id, seq: event.seq }).warn(
-      { reason_code: reasonCode, reason: message, attempts: attemptsMade },
-      'event dead-lettered',
-    );
+    telemetry.deadLettered(event, { reasonCode, reason: message, attempts: attemptsMade });
   };
 }

@@ -26,8 +26,8 @@ export interface RunnerOptions<Resources> {
   maxBackoffMs?: number;
   leaseTtlMs: number;
   clock?: () => Date;
-  /** Told about every finished partition run (metrics). */
-  onPartitionRun?: (run: PartitionRun) => void;
+  /** Told about every finished partition run and how long it took (metrics). */
+  onPartitionRun?: (run: PartitionRun, durationSeconds: number) => void;
 }
 
 export interface TaskOutcome {
@@ -73,8 +73,9 @@ export class JobRunner<Resources> {
   }
 
   async runPartition(job: Job<Resources>, partition: string): Promise<PartitionRun> {
+    const startedAt = performance.now();
     const run = await this.runLeasedPartition(job, partition);
-    this.options.onPartitionRun?.(run);
+    this.options.onPartitionRun?.(run, (performance.now() - startedAt) / 1000);
     return run;
   }
 

@@ -3,3 +3,4 @@ export type * from './queue.ts';
 export type * from './order-store.ts';
 export type * from './dead-letter.ts';
 export type * from './warehouse.ts';
+export type * from './credentials.ts';

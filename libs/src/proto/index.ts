@@ -38,6 +38,8 @@ export interface ShipAck {
 /** Metadata keys of the store credential. */
 export const METADATA_STORE_ID = 'x-store-id';
 export const METADATA_AUTHORIZATION = 'authorization';
+/** Id of an issued store key (`rsk_…`); absent when the store uses the derived dev key. */
+export const METADATA_STORE_KEY_ID = 'x-store-key-id';
 
 let cached: grpc.GrpcObject | undefined;
 
@@ -64,6 +66,7 @@ export function ingestService(): { service: grpc.ServiceDefinition; Client: grpc
 
 export {
   KAFKA_HEADER_CONTENT_TYPE,
+  KAFKA_HEADER_KEY_ID,
   KAFKA_HEADER_SIGNATURE,
   KAFKA_HEADER_STORE_ID,
   KAFKA_SALE_EVENT_CONTENT_TYPE,

@@ -5,14 +5,17 @@
  * payload byte for byte. Kafka batches and compresses records on its own, so per-event records cost
  * little on the wire.
  *
- * Headers: `x-store-id`, `x-store-signature` = hex HMAC-SHA256(storeKeyFor(secret, store_id), value) and
- * `content-type` (schema + version). The consumer recomputes the signature with the key of the store the
- * header names, so a record only counts for the store whose key signed it.
+ * Headers: `x-store-id`, `x-store-signature` = hex HMAC-SHA256(signing key, value), `content-type` (schema
+ * + version) and, for an issued key, `x-store-key-id`. The signing key is kafkaSigningKeyFor(secret) for an
+ * issued key, or storeKeyFor(dev secret, store_id) for the derived dev key (no key id header). The consumer
+ * recomputes the signature with the key of the store the header names, so a record only counts for the
+ * store whose key signed it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const KAFKA_HEADER_STORE_ID = 'x-store-id';
 export const KAFKA_HEADER_SIGNATURE = 'x-store-signature';
+export const KAFKA_HEADER_KEY_ID = 'x-store-key-id';
 export const KAFKA_HEADER_CONTENT_TYPE = 'content-type';
 /** Bump the version (v2 …) on any incompatible change; consumers dead-letter versions they do not know. */
 export const KAFKA_SALE_EVENT_CONTENT_TYPE = 'application/vnd.retail-sync.sale-event.v1+json';
@@ -89,8 +92,8 @@ export function isKafkaSignatureValid(storeKey: string, value: Uint8Array, signa
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/** The full record for one event: key, signed value, headers. `storeKey` = storeKeyFor(secret, store_id). */
-export function kafkaSaleRecord(event: KafkaSaleEvent, storeKey: string): KafkaSaleRecord {
+/** The full record for one event: key, signed value, headers. `storeKey` = the signing key; `keyId` for an issued key. */
+export function kafkaSaleRecord(event: KafkaSaleEvent, storeKey: string, keyId?: string): KafkaSaleRecord {
   const value = encodeKafkaSaleEvent(event);
   return {
     key: event.store_id,
@@ -99,6 +102,7 @@ export function kafkaSaleRecord(event: KafkaSaleEvent, storeKey: string): KafkaS
       [KAFKA_HEADER_STORE_ID]: event.store_id,
       [KAFKA_HEADER_SIGNATURE]: signKafkaValue(storeKey, value),
       [KAFKA_HEADER_CONTENT_TYPE]: KAFKA_SALE_EVENT_CONTENT_TYPE,
+      ...(keyId ? { [KAFKA_HEADER_KEY_ID]: keyId } : {}),
     },
   };
 }

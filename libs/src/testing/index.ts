@@ -4,5 +4,6 @@
  */
 export { describeOrderStoreContract, type OrderStoreFactory } from './order-store.contract.ts';
 export { describeDeadLetterContract, type DeadLetterFactory } from './dead-letter.contract.ts';
+export { describeStoreCredentialContract, credentialFixture, type StoreCredentialFactory } from './credentials.contract.ts';
 export { storedSaleFixture, deadLetterFixture } from './fixtures.ts';
 export type { AdapterUnderTest } from './fixtures.ts';

@@ -40,7 +40,7 @@ const sale = (receiptNo: string) => ({
 async function runningStore(): Promise<RunningStore> {
   const store = await startStore(storeConfig({ RS_STORE_PORT: 0, RS_STORE_DATA_DIR: storeDir, RS_LOG_LEVEL: 'silent' }), { ship: false });
   for (const receipt of ['R1', 'R2', 'R3']) {
-    const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', body: JSON.stringify(sale(receipt)) });
+    const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sale(receipt)) });
     expect(response.status).toBe(202);
   }
   return store;

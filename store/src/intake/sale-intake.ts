@@ -14,6 +14,11 @@ export type SaleResult =
   | { index: number; status: 'duplicate'; event_id: string; seq: number }
   | { index: number; status: 'rejected'; error: { code: 'RS_ERR_INVALID_EVENT' | 'RS_ERR_STORE_MISMATCH'; issues: FieldIssue[] } };
 
+/** A sale the body parser already refused (a repeated key): it takes its verdict without being read. */
+export class RejectedSale {
+  constructor(readonly issues: FieldIssue[]) {}
+}
+
 export interface SaleIntakeDeps {
   storeId: string;
   buffer: DiskBuffer<SaleEvent>;
@@ -96,6 +101,7 @@ export class SaleIntake {
   /** A valid sale with this store's id, or the rejection naming each field. */
   private check(raw: unknown, index: number): Sale | SaleResult {
     const storeId = this.deps.storeId;
+    if (raw instanceof RejectedSale) return { index, status: 'rejected', error: { code: 'RS_ERR_INVALID_EVENT', issues: raw.issues } };
     const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
     const given = isObject ? (raw as { store_id?: unknown }).store_id : undefined;
     if (given !== undefined && given !== storeId) {

@@ -123,15 +123,52 @@ describe('intake POST /v1/sales', () => {
     expect(JSON.stringify(again.body)).not.toContain('duplicate');
   });
 
-  it('answers 400 RS_ERR_BAD_BODY naming (body) for a body that is not JSON or not an object', async () => {
+  it('answers 400 RS_ERR_BAD_BODY naming (body) or sales for a body that is not JSON or not an object', async () => {
     const store = await start();
-    for (const body of ['', '{"sales": [', '[1,2]', '"text"', 'null', '{"sales": []}', '{"sales": 3}']) {
+    for (const body of ['', '{"sales": [', '[1,2]', '"text"', 'null']) {
       const response = await post(store, body, true);
       expect(response.status, body).toBe(400);
       expect(response.body.error).toMatchObject({ code: 'RS_ERR_BAD_BODY', issues: [{ field: '(body)', rule: expect.any(String) }] });
     }
-    const plain = await fetch(`${store.url}/v1/sales`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'nope' });
-    expect(plain.status).toBe(400);
+    for (const body of ['{"sales": []}', '{"sales": 3}']) {
+      const response = await post(store, body, true);
+      expect(response.status, body).toBe(400);
+      expect(response.body.error).toMatchObject({ code: 'RS_ERR_BAD_BODY', issues: [{ field: 'sales', rule: expect.any(String) }] });
+    }
+  });
+
+  it('answers 415 naming (body) for anything but application/json in UTF-8, so a web page cannot post sales without a CORS preflight', async () => {
+    const store = await start();
+    const body = JSON.stringify(validSale('R1'));
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1']) {
+      const response = await fetch(`${store.url}/v1/sales`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      expect(response.status, contentType).toBe(415);
+      expect(await response.json()).toMatchObject({ error: { code: 'RS_ERR_UNSUPPORTED_MEDIA_TYPE', issues: [{ field: '(body)', rule: expect.stringContaining('application/json') }] } });
+    }
+    expect(store.status().last_seq).toBe(0);
+  });
+
+  it('rejects a sale that repeats a key, naming the key, and keeps its neighbours', async () => {
+    const store = await start();
+    const twice = JSON.stringify(validSale('R2')).replace('"total_minor":', '"total_minor":1,"total_minor":');
+    const { status, body } = await post(store, `{"sales":[${JSON.stringify(validSale('R1'))},${twice}]}`, true);
+    expect(status).toBe(202);
+    expect(body.results!.map((result) => result.status)).toEqual(['accepted', 'rejected']);
+    expect(body.results![1]).toMatchObject({ error: { code: 'RS_ERR_INVALID_EVENT', issues: [{ field: 'total_minor', rule: expect.stringContaining('duplicate key') }] } });
+  });
+
+  it('answers 429 naming the rule once a terminal exceeds its request rate, and counts terminals apart', async () => {
+    const store = await start({ RS_INTAKE_RATE_LIMIT_MAX: 2, RS_INTAKE_RATE_LIMIT_WINDOW_MS: 60_000 });
+    const send = (terminal: string, receipt: string) =>
+      fetch(`${store.url}/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-terminal-id': terminal }, body: JSON.stringify(validSale(receipt)) });
+    expect((await send('pos-1', 'R1')).status).toBe(202);
+    expect((await send('pos-1', 'R2')).status).toBe(202);
+    const limited = await send('pos-1', 'R3');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toMatchObject({ error: { code: 'RS_ERR_RATE_LIMITED', issues: [{ field: '(request)', rule: expect.stringContaining('at most 2 requests') }] } });
+    expect((await send('pos-2', 'R4')).status).toBe(202);
+    expect(store.status().last_seq).toBe(3);
   });
 
   it('answers 413 for more sales than one request may carry', async () => {

@@ -1,9 +1,11 @@
 /**
  * A fake of central's Ingest service for unit tests (127.0.0.1, port 0 or a given one): checks the
  * store credential like central does, records every event it receives (duplicates included) and acks
- * per event. Knobs let a test drop acks, reject events, or die in the middle of a stream.
+ * per event. Knobs let a test drop acks, reject events, or die in the middle of a stream. It also serves
+ * grpc.health.v1 Check (counting the checks), and a test can turn it NOT_SERVING.
  */
 import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { isStoreKeyValid } from '@retail-sync/libs/domain';
 import { ingestService, METADATA_AUTHORIZATION, METADATA_STORE_ID, type EventAck, type ShipAck, type ShipBatch, type WireSaleEvent } from '@retail-sync/libs/proto';
 
@@ -16,6 +18,8 @@ export interface FakeIngestOptions {
   ackFirst?: number;
   /** Shuts the whole server down when this many batches have arrived, without acking the last one. */
   dieAfterBatches?: number;
+  /** Serve grpc.health.v1 (default true); false makes Check answer UNIMPLEMENTED. */
+  health?: boolean;
 }
 
 export class FakeIngestServer {
@@ -23,6 +27,10 @@ export class FakeIngestServer {
   readonly received: WireSaleEvent[] = [];
   readonly batches: ShipBatch[] = [];
   readonly authFailures: string[] = [];
+  /** grpc.health.v1 Check calls received. */
+  healthChecks = 0;
+  /** What Check answers for every service. */
+  serving: 'SERVING' | 'NOT_SERVING' = 'SERVING';
   private readonly seen = new Set<string>();
 
   private constructor(
@@ -45,6 +53,15 @@ export class FakeIngestServer {
     server.addService(ingestService().service, {
       Ship: (call: grpc.ServerDuplexStream<ShipBatch, ShipAck>) => ready.fake!.handle(call),
     });
+    if (options.health !== false) {
+      server.addService(healthService as unknown as grpc.ServiceDefinition, {
+        check: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<{ status: string }>) => {
+          ready.fake!.healthChecks += 1;
+          callback(null, { status: ready.fake!.serving });
+        },
+        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
+      });
+    }
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEV_STORE_KEY_SECRET, type SaleEvent } from '@retail-sync/libs/domain';
 import { DiskBuffer } from '../buffer/index.ts';
 import { captureLogger, ERROR_LEVEL, makeTempDir } from '../testing/capture-logger.ts';
@@ -168,5 +169,89 @@ describe('GrpcShipper', () => {
     expect(buffer.stats()).toMatchObject({ ackedSeq: 0, records: 5 });
     expect(lines.some((line) => line.level === ERROR_LEVEL && line.msg.includes('refused'))).toBe(true);
     expect((await buffer.readFrom(0, 10, 1_000_000)).map((record) => record.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('uses only an endpoint that answers grpc.health.v1 SERVING: a NOT_SERVING one is passed over', async () => {
+    const draining = await fake({ secret: DEV_STORE_KEY_SECRET });
+    draining.serving = 'NOT_SERVING';
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET });
+    await appendEvents(20);
+    const ship = shipper([draining.endpoint, central.endpoint]);
+    await eventually(() => buffer.stats().ackedSeq === 20);
+    expect(draining.healthChecks).toBeGreaterThanOrEqual(1);
+    expect(draining.received).toEqual([]);
+    expect(central.received).toHaveLength(20);
+    expect(ship.status().endpoint).toBe(central.endpoint);
+  });
+
+  it('leaves an endpoint that turns NOT_SERVING while in use and ships the rest to the next one', async () => {
+    const first = await fake({ secret: DEV_STORE_KEY_SECRET });
+    const second = await fake({ secret: DEV_STORE_KEY_SECRET });
+    await appendEvents(10);
+    const ship = shipper([first.endpoint, second.endpoint], { healthCheckIntervalMs: 30 });
+    await eventually(() => buffer.stats().ackedSeq === 10);
+    first.serving = 'NOT_SERVING';
+    await eventually(() => ship.status().endpoint === second.endpoint && ship.status().state === 'shipping');
+    const later = await appendEvents(5);
+    await eventually(() => buffer.stats().ackedSeq === 15);
+    expect(second.received.map((event) => event.event_id)).toEqual(later.map((event) => event.event_id));
+    expect(first.received).toHaveLength(10);
+  });
+
+  it('ships to an endpoint that has no health service (the stream alone then judges it)', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET, health: false });
+    await appendEvents(7);
+    shipper([central.endpoint]);
+    await eventually(() => buffer.stats().ackedSeq === 7);
+    expect(central.received).toHaveLength(7);
+  });
+
+  it("opens an endpoint's circuit breaker after repeated failed checks, allows one half-open trial per period, and closes it once the trial succeeds", async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET });
+    central.serving = 'NOT_SERVING';
+    await appendEvents(3);
+    const ship = shipper([central.endpoint], { breakerFailures: 3, breakerHalfOpenMs: 500, backoffBaseMs: 5, backoffMaxMs: 20 });
+    expect(ship.breakerStates()).toEqual([{ endpoint: central.endpoint, state: 'closed' }]);
+    await eventually(() => ship.breakerStates()[0]!.state === 'open');
+    expect(central.healthChecks).toBe(3);
+
+    // open: the endpoint is not touched until the half-open trial; the failed trial re-opens it at once
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(central.healthChecks).toBe(4);
+    expect(ship.breakerStates()[0]!.state).toBe('open');
+    expect(buffer.stats().ackedSeq).toBe(0);
+
+    central.serving = 'SERVING';
+    await eventually(() => buffer.stats().ackedSeq === 3);
+    expect(ship.breakerStates()[0]!.state).toBe('closed');
+    expect(central.received).toHaveLength(3);
+  });
+
+  it('waits idle without leaving a listener or a raced long-lived promise behind per poll', async () => {
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET });
+    const raced = new Map<unknown, number>();
+    const realRace = Promise.race.bind(Promise);
+    const race = vi.spyOn(Promise, 'race').mockImplementation(((values: Iterable<unknown>) => {
+      const list = [...values];
+      for (const value of list) raced.set(value, (raced.get(value) ?? 0) + 1);
+      return realRace(list);
+    }) as typeof Promise.race);
+    const signals = new Set<AbortSignal>();
+    const realAdd = EventTarget.prototype.addEventListener;
+    const add = vi.spyOn(EventTarget.prototype, 'addEventListener').mockImplementation(function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
+      if (this instanceof AbortSignal) signals.add(this);
+      return realAdd.apply(this, args);
+    });
+    try {
+      const ship = shipper([central.endpoint], { idlePollMs: 1 });
+      await eventually(() => ship.status().state === 'shipping');
+      await new Promise((resolve) => setTimeout(resolve, 600)); // a few hundred idle polls
+      expect(signals.size).toBeGreaterThan(0);
+      for (const signal of signals) expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(2);
+      expect(Math.max(0, ...raced.values())).toBeLessThanOrEqual(2);
+    } finally {
+      race.mockRestore();
+      add.mockRestore();
+    }
   });
 });

@@ -1,34 +1,46 @@
 /**
  * Ships the buffer to central over one gRPC bidi stream (retailsync.v1.Ingest/Ship).
  *
- * Invariant: the ack cursor only moves over events central acked (any outcome), contiguously from the
- * cursor. Everything else is re-sent after a reconnect; central dedupes by event_id, so at-least-once
- * on the wire becomes exactly-once in storage. One batch is in flight at a time: batch = the next
- * durable events after the cursor, in seq order. On failure: full-jitter exponential backoff and the
- * next endpoint; a per-endpoint circuit breaker (cockatiel) skips endpoints that keep refusing
- * connections. A refused credential parks the shipper (long backoff) and keeps every event.
+ * Invariant: the ack cursor only moves over events central acked (any outcome, REJECTED included:
+ * those are central's to dead-letter), contiguously from the cursor. Everything else is re-sent after a
+ * reconnect; central dedupes by event_id, so at-least-once on the wire becomes exactly-once in storage.
+ * One stream per store and one batch in flight at a time: batch = the next durable events after the
+ * cursor, in seq order, so central sees the store's events in order.
+ *
+ * Endpoints: an endpoint is used only after it connected and answered grpc.health.v1 SERVING, and it
+ * is checked again every `healthCheckIntervalMs` while in use (NOT_SERVING, or two failed checks in a
+ * row, ends the stream and moves on). Each endpoint has a circuit breaker (cockatiel; closed → open after
+ * `breakerFailures` failed connects/health checks → half-open trial after `breakerHalfOpenMs`); an open
+ * one is skipped. Any failure: full-jitter exponential backoff, then the next endpoint. A refused
+ * credential parks the shipper (long backoff) and keeps every event.
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
-import { storeKeyFor, type SaleEvent } from '@retail-sync/libs/domain';
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import type { SaleEvent } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
-import { ingestService, METADATA_AUTHORIZATION, METADATA_STORE_ID, type ShipAck, type ShipBatch, type WireSaleEvent } from '@retail-sync/libs/proto';
+import { ingestService, type ShipAck, type ShipBatch, type WireSaleEvent } from '@retail-sync/libs/proto';
 import type { BufferRecord, DiskBuffer } from '../buffer/index.ts';
 import { storeErrors } from '../errors.ts';
 import { fullJitterDelayMs } from './backoff.ts';
+import { ShipperCredentials } from './credentials.ts';
+import { checkHealth, healthClientOn } from './health-check.ts';
 import { ShipSession } from './ship-session.ts';
 import type { Shipper, ShipperState, ShipperStatus } from './shipper.ts';
 import { shouldRetry } from './should-retry.ts';
+import { sleepUnlessAborted, untilAborted } from './until-aborted.ts';
 
 export interface GrpcShipperOptions {
   storeId: string;
   keySecret: string;
+  /** TLS and issued key (credentials.ts); default: the derived dev key of `keySecret` over plaintext. */
+  credentials?: ShipperCredentials;
   /** host:port, tried in order; the next one after a failure. */
   endpoints: string[];
   batchMaxEvents: number;
   batchMaxBytes: number;
   ackTimeoutMs: number;
+  /** Also the deadline of each health check. */
   connectTimeoutMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -36,13 +48,26 @@ export interface GrpcShipperOptions {
   breakerFailures: number;
   breakerHalfOpenMs: number;
   idlePollMs: number;
+  /** How often the endpoint in use is health-checked while shipping. @default 5000 */
+  healthCheckIntervalMs?: number;
   logger: Logger;
   /** Source of jitter; tests pass a fixed one. */
   random?: () => number;
 }
 
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
 type IngestClient = grpc.Client & {
   Ship(metadata: grpc.Metadata): grpc.ClientDuplexStream<ShipBatch, ShipAck>;
+};
+
+/** Failed health checks in a row that end a stream which still looks alive. */
+const HEALTH_FAILURES_TO_LEAVE = 2;
+const BREAKER_STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
 };
 
 export function toWireEvent(event: SaleEvent): WireSaleEvent {
@@ -56,6 +81,15 @@ export function toWireEvent(event: SaleEvent): WireSaleEvent {
   };
 }
 
+/**
+ * How the store reaches central and proves who it is: the channel credentials and the metadata every
+ * Ship stream carries. The one place to change for TLS or issued credentials.
+ */
+export function storeChannelIdentity(options: Pick<GrpcShipperOptions, 'storeId' | 'keySecret' | 'credentials'>): { credentials: grpc.ChannelCredentials; metadata(): grpc.Metadata } {
+  const presented = options.credentials ?? ShipperCredentials.devDerived(options.storeId, options.keySecret);
+  return { credentials: presented.channel(), metadata: () => presented.metadata() };
+}
+
 export class GrpcShipper implements Shipper {
   private state: ShipperState = 'idle';
   private endpoint: string | null = null;
@@ -67,8 +101,8 @@ export class GrpcShipper implements Shipper {
   private session: ShipSession | undefined;
   private client: grpc.Client | undefined;
   private readonly stopSignal = new AbortController();
-  private readonly stopped = new Promise<void>((resolve) => this.stopSignal.signal.addEventListener('abort', () => resolve(), { once: true }));
   private readonly breakers: CircuitBreakerPolicy[];
+  private readonly identity: ReturnType<typeof storeChannelIdentity>;
   private readonly logger: Logger;
   private readonly Client: grpc.ServiceClientConstructor;
 
@@ -79,9 +113,14 @@ export class GrpcShipper implements Shipper {
     if (options.endpoints.length === 0) throw new Error('the shipper needs at least one central endpoint');
     this.logger = options.logger.child({ component: 'shipper' });
     this.Client = ingestService().Client;
-    this.breakers = options.endpoints.map(() =>
-      circuitBreaker(handleAll, { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) }),
-    );
+    this.identity = storeChannelIdentity(options);
+    this.breakers = options.endpoints.map((endpoint) => {
+      const breaker = circuitBreaker(handleAll, { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) });
+      breaker.onBreak(() => this.logger.warn({ endpoint, skipMs: options.breakerHalfOpenMs }, 'circuit breaker open: skipping this central endpoint'));
+      breaker.onHalfOpen(() => this.logger.info({ endpoint }, 'circuit breaker half-open: trying the endpoint again'));
+      breaker.onReset(() => this.logger.info({ endpoint }, 'circuit breaker closed: endpoint healthy again'));
+      return breaker;
+    });
   }
 
   start(): void {
@@ -99,6 +138,11 @@ export class GrpcShipper implements Shipper {
 
   status(): ShipperStatus {
     return { endpoint: this.endpoint, state: this.state, last_error: this.lastError, acked_events: this.ackedEvents, rejected_events: this.rejectedEvents };
+  }
+
+  /** Each endpoint's circuit breaker, in endpoint order. */
+  breakerStates(): Array<{ endpoint: string; state: BreakerState }> {
+    return this.options.endpoints.map((endpoint, i) => ({ endpoint, state: BREAKER_STATES[this.breakers[i]!.state] }));
   }
 
   private async run(): Promise<void> {
@@ -131,7 +175,7 @@ export class GrpcShipper implements Shipper {
             { endpoint, err: error, retryInMs: this.options.authBackoffMs },
             `shipping paused: ${decision.reason}; events are kept, retrying in ${this.options.authBackoffMs} ms`,
           );
-          await this.sleep(this.options.authBackoffMs);
+          await sleepUnlessAborted(this.options.authBackoffMs, [this.stopSignal.signal]);
           continue;
         }
         const delayMs = fullJitterDelayMs(attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random);
@@ -139,7 +183,7 @@ export class GrpcShipper implements Shipper {
         index = (index + 1) % count;
         this.state = 'backing_off';
         this.logger.warn({ endpoint, err: (error as Error).message, attempt, delayMs, nextEndpoint: this.options.endpoints[index] }, 'shipping failed; backing off');
-        await this.sleep(delayMs);
+        await sleepUnlessAborted(delayMs, [this.stopSignal.signal]);
       } finally {
         this.closeClient();
       }
@@ -147,24 +191,28 @@ export class GrpcShipper implements Shipper {
     this.state = 'stopped';
   }
 
+  /** Connects and health-checks `endpoint`; both failing count against its circuit breaker. */
   private async connect(endpoint: string): Promise<IngestClient> {
     this.closeClient();
-    const client = new this.Client(endpoint, grpc.credentials.createInsecure(), {
+    const client = new this.Client(endpoint, this.identity.credentials, {
       'grpc.initial_reconnect_backoff_ms': Math.min(1_000, this.options.backoffBaseMs),
       'grpc.max_reconnect_backoff_ms': this.options.backoffMaxMs,
       'grpc.keepalive_time_ms': 30_000,
     }) as unknown as IngestClient;
     this.client = client;
-    await new Promise<void>((resolve, reject) => {
-      // stop() must not wait out a connect timeout.
-      const onStop = () => reject(storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', 'shipper stopped while connecting'));
-      this.stopSignal.signal.addEventListener('abort', onStop, { once: true });
+    const ready = new Promise<void>((resolve, reject) => {
       client.waitForReady(Date.now() + this.options.connectTimeoutMs, (error) => {
-        this.stopSignal.signal.removeEventListener('abort', onStop);
         if (error) reject(storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', `cannot connect to ${endpoint}: ${error.message}`, { cause: error }));
         else resolve();
       });
     });
+    // stop() must not wait out a connect timeout.
+    await untilAborted(ready, [this.stopSignal.signal]);
+    if (this.stopping) throw storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', 'shipper stopped while connecting');
+    const health = await checkHealth(healthClientOn(client), this.options.connectTimeoutMs).catch((error: Error) => {
+      throw storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', `health check of ${endpoint} failed: ${error.message}`, { cause: error });
+    });
+    if (health === 'not_serving') throw storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', `${endpoint} reports NOT_SERVING (grpc.health.v1)`);
     return client;
   }
 
@@ -175,12 +223,10 @@ export class GrpcShipper implements Shipper {
 
   /** Ships until stopped (resolves) or until the stream fails (throws). */
   private async shipOn(client: IngestClient, endpoint: string, onProgress: () => void): Promise<void> {
-    const metadata = new grpc.Metadata();
-    metadata.set(METADATA_STORE_ID, this.options.storeId);
-    metadata.set(METADATA_AUTHORIZATION, `Bearer ${storeKeyFor(this.options.keySecret, this.options.storeId)}`);
-    const session = new ShipSession(client.Ship(metadata));
+    const session = new ShipSession(client.Ship(this.identity.metadata()));
     this.session = session;
     if (this.stopping) session.close();
+    const stopWatching = this.watchHealth(client, endpoint, session);
     this.state = 'shipping';
     this.logger.info({ endpoint }, 'shipping to central');
     try {
@@ -188,7 +234,8 @@ export class GrpcShipper implements Shipper {
         const ackedSeq = this.buffer.stats().ackedSeq;
         const records = await this.buffer.readFrom(ackedSeq, this.options.batchMaxEvents, this.options.batchMaxBytes);
         if (records.length === 0) {
-          const failure = await Promise.race([this.buffer.waitForAppend(ackedSeq, this.options.idlePollMs).then(() => undefined), session.failed, this.stopped]);
+          await untilAborted(this.buffer.waitForAppend(ackedSeq, this.options.idlePollMs), [this.stopSignal.signal, session.signal]);
+          const failure = session.failure;
           if (failure && !this.stopping) throw failure;
           continue;
         }
@@ -197,9 +244,35 @@ export class GrpcShipper implements Shipper {
         onProgress();
       }
     } finally {
+      stopWatching();
       session.close();
       this.session = undefined;
     }
+  }
+
+  /** Health-checks the endpoint in use; ends `session` when it turns NOT_SERVING or stops answering. Returns the stop. */
+  private watchHealth(client: grpc.Client, endpoint: string, session: ShipSession): () => void {
+    const health = healthClientOn(client);
+    let failures = 0;
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking || session.failure) return;
+      checking = true;
+      checkHealth(health, this.options.connectTimeoutMs)
+        .then((result) => {
+          failures = 0;
+          if (result === 'not_serving') session.fail(storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', `${endpoint} turned NOT_SERVING (grpc.health.v1); leaving it`));
+        })
+        .catch((error: Error) => {
+          failures += 1;
+          if (failures >= HEALTH_FAILURES_TO_LEAVE) {
+            session.fail(storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', `${endpoint} failed ${failures} health checks in a row: ${error.message}`, { cause: error }));
+          }
+        })
+        .finally(() => (checking = false));
+    }, this.options.healthCheckIntervalMs ?? 5_000);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private async shipBatch(session: ShipSession, records: BufferRecord<SaleEvent>[]): Promise<void> {
@@ -232,11 +305,5 @@ export class GrpcShipper implements Shipper {
     await this.buffer.ack(uptoSeq);
     this.ackedEvents += acked;
     this.logger.debug({ batch_id: batch.batch_id, events: records.length, acked, ackedSeq: uptoSeq, highWaterSeq: batch.high_water_seq }, 'batch acked');
-  }
-
-  private async sleep(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.stopped]);
-    clearTimeout(timer);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * One open Ship stream: writes batches, hands out acks in arrival order, and turns every way a stream
- * can die (error status, server end, timeout) into one failure the shipper can await or race.
+ * can die (error status, server end, timeout, a failed health check) into one failure. The failure is
+ * an AbortSignal, not a promise, so the shipper can wait on it once per idle poll without leaving a
+ * reaction behind each time.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { ShipAck, ShipBatch } from '@retail-sync/libs/proto';
@@ -9,10 +11,7 @@ import { storeErrors } from '../errors.ts';
 export class ShipSession {
   private readonly acks: ShipAck[] = [];
   private waiter: { resolve: (ack: ShipAck) => void; reject: (error: Error) => void } | undefined;
-  private failure: Error | undefined;
-  private resolveFailed!: (error: Error) => void;
-  /** Resolves (never rejects) with the reason once the stream is dead. */
-  readonly failed: Promise<Error> = new Promise((resolve) => (this.resolveFailed = resolve));
+  private readonly dead = new AbortController();
 
   constructor(private readonly call: grpc.ClientDuplexStream<ShipBatch, ShipAck>) {
     call.on('data', (ack: ShipAck) => {
@@ -23,15 +22,26 @@ export class ShipSession {
     call.on('end', () => this.fail(storeErrors.create('RS_ERR_CENTRAL_UNAVAILABLE', 'central closed the Ship stream')));
   }
 
-  private fail(error: Error): void {
-    if (this.failure) return;
-    this.failure = error;
-    this.resolveFailed(error);
+  /** Aborts (reason = the failure) once the stream is dead. */
+  get signal(): AbortSignal {
+    return this.dead.signal;
+  }
+
+  /** Why the stream died; undefined while it is alive. */
+  get failure(): Error | undefined {
+    return this.dead.signal.aborted ? (this.dead.signal.reason as Error) : undefined;
+  }
+
+  /** Ends the stream for `error` (first failure wins); a waiting ackFor rejects with it. */
+  fail(error: Error): void {
+    if (this.dead.signal.aborted) return;
+    this.dead.abort(error);
     this.waiter?.reject(error);
   }
 
   send(batch: ShipBatch): void {
-    if (this.failure) throw this.failure;
+    const failure = this.failure;
+    if (failure) throw failure;
     this.call.write(batch);
   }
 
@@ -47,7 +57,8 @@ export class ShipSession {
   private nextAck(timeoutMs: number): Promise<ShipAck> {
     const queued = this.acks.shift();
     if (queued) return Promise.resolve(queued);
-    if (this.failure) return Promise.reject(this.failure);
+    const failure = this.failure;
+    if (failure) return Promise.reject(failure);
     return new Promise<ShipAck>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;

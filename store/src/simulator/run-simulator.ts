@@ -158,7 +158,8 @@ async function postWithRetries(url: string, sales: PosSale[], maxAttempts: numbe
         throw new Error(`intake answered ${response.status} without results`);
       }
       await response.body?.cancel();
-      if (response.status !== 503 && response.status < 500) throw new Error(`intake answered ${response.status}`);
+      // 503 (buffer full or failed) and 429 (rate limited) say "later": wait Retry-After, then resend the same sales
+      if (response.status !== 503 && response.status !== 429 && response.status < 500) throw new Error(`intake answered ${response.status}`);
       const retryAfterMs = Number(response.headers.get('retry-after') ?? '0') * 1000;
       await sleep(Math.max(retryAfterMs > 0 ? Math.min(retryAfterMs, 2_000) : 0, backoffMs(attempt)));
     } catch (error) {

@@ -1,25 +1,30 @@
 /**
- * Store authentication, free of transport types: a store proves who it is with its id and a key that
- * covers that one store (`isStoreKeyValid`), and it must be a store the catalog knows. Every failure
- * reads the same to the caller (no hint which part was wrong); the log gets the detail.
+ * Store authentication, free of transport types: a store proves who it is with its id, a key id and the
+ * key's secret (`authorization: Bearer <secret>`), or — only while derived dev keys are on — its id and
+ * the derived dev key without a key id. The key must cover that one store, be active, and the store
+ * must be in the catalog. Every failure reads the same to the caller (no hint which part was wrong);
+ * the log gets the detail.
  */
-import { isStoreKeyValid } from '@retail-sync/libs/domain';
 import type { Catalog } from '../../catalog/index.ts';
+import type { StoreKeyVerifier } from '../store-credentials.ts';
 
 export interface StoreCredential {
   storeId: string | undefined;
-  /** The `authorization` header value: `Bearer <key>`. */
+  /** `x-store-key-id`; absent for the derived dev scheme. */
+  keyId: string | undefined;
+  /** The `authorization` header value: `Bearer <secret>`. */
   authorization: string | undefined;
 }
 
-export type AuthResult = { ok: true; storeId: string } | { ok: false; reason: string };
+export type AuthResult = { ok: true; storeId: string; keyId: string | null } | { ok: false; reason: string };
 
-export function authenticateStore(credential: StoreCredential, secret: string, catalog: Pick<Catalog, 'store'>): AuthResult {
-  const { storeId, authorization } = credential;
+export async function authenticateStore(credential: StoreCredential, verifier: StoreKeyVerifier, catalog: Pick<Catalog, 'store'>): Promise<AuthResult> {
+  const { storeId, keyId, authorization } = credential;
   if (!storeId) return { ok: false, reason: 'missing x-store-id' };
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   if (!match) return { ok: false, reason: 'missing Bearer credential' };
-  if (!isStoreKeyValid(secret, storeId, match[1]!)) return { ok: false, reason: 'key is not valid for this store' };
+  const verified = await verifier.verify({ storeId, keyId: keyId || undefined, secret: match[1]! });
+  if (!verified.ok) return verified;
   if (!catalog.store(storeId)) return { ok: false, reason: 'store is not in the catalog' };
-  return { ok: true, storeId };
+  return verified;
 }

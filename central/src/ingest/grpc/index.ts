@@ -4,3 +4,4 @@
  */
 export { startGrpcIngest, INGEST_SERVICE_NAME, type GrpcIngestOptions, type GrpcIngestServer } from './server.ts';
 export { authenticateStore, type AuthResult, type StoreCredential } from './auth.ts';
+export { serverCredentials, type ServerTlsFiles } from './tls.ts';

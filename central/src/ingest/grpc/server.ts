@@ -1,19 +1,23 @@
 /**
  * gRPC ingest: serves retailsync.v1.Ingest/Ship and the standard grpc.health.v1 service.
  *
- * Invariants: a stream is authenticated once, from its metadata, before any batch is read — a failed
- * check ends it with UNAUTHENTICATED and nothing is enqueued. Batches of one stream are handled
+ * Invariants: a stream is authenticated from its metadata before any batch is read — a failed check
+ * ends it with UNAUTHENTICATED and nothing is enqueued — and again before each batch (a cached check),
+ * so a revoked or expired key stops a long-lived stream within the verifier's cache TTL. With `tls`
+ * the port speaks only TLS (and, with a client CA, demands a client certificate signed by it). Batches of one stream are handled
  * strictly one after another, so a store's events keep their order. On close, each stream finishes
  * the batch in flight and writes its ack before it is ended (UNAVAILABLE: the store reconnects).
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '@retail-sync/libs/log';
-import { ingestService, METADATA_AUTHORIZATION, METADATA_STORE_ID, type ShipAck, type ShipBatch } from '@retail-sync/libs/proto';
+import { ingestService, METADATA_AUTHORIZATION, METADATA_STORE_ID, METADATA_STORE_KEY_ID, type ShipAck, type ShipBatch } from '@retail-sync/libs/proto';
 import type { Catalog } from '../../catalog/index.ts';
 import { centralErrors } from '../../errors.ts';
 import type { IngestCore } from '../ingest-core.ts';
-import { authenticateStore } from './auth.ts';
+import { CredentialCrypto, DEV_CREDENTIAL_PEPPER, StoreKeyVerifier } from '../store-credentials.ts';
+import { authenticateStore, type StoreCredential } from './auth.ts';
+import { serverCredentials, type ServerTlsFiles } from './tls.ts';
 
 export const INGEST_SERVICE_NAME = 'retailsync.v1.Ingest';
 
@@ -21,7 +25,12 @@ export interface GrpcIngestOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  storeKeySecret: string;
+  /** Checks store keys (issued and, if allowed, derived dev keys). */
+  verifier?: StoreKeyVerifier;
+  /** Without `verifier`: accept only derived dev keys of this secret (tests, the pre-issued-keys setup). */
+  storeKeySecret?: string;
+  /** PEM files; unset = plaintext (embedded default). */
+  tls?: ServerTlsFiles;
   catalog: Pick<Catalog, 'store'>;
   core: IngestCore;
   logger: Logger;
@@ -53,17 +62,32 @@ export async function startGrpcIngest(options: GrpcIngestOptions): Promise<GrpcI
   const health = new HealthImplementation({ '': 'SERVING', [INGEST_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
+  const verifier =
+    options.verifier ?? new StoreKeyVerifier({ port: undefined, crypto: new CredentialCrypto(DEV_CREDENTIAL_PEPPER), devSecret: options.storeKeySecret, cacheTtlMs: 30_000 });
+
   function ship(call: ShipCall): void {
-    const auth = authenticateStore(
-      { storeId: firstValue(call.metadata, METADATA_STORE_ID), authorization: firstValue(call.metadata, METADATA_AUTHORIZATION) },
-      options.storeKeySecret,
-      options.catalog,
+    const credential: StoreCredential = {
+      storeId: firstValue(call.metadata, METADATA_STORE_ID),
+      keyId: firstValue(call.metadata, METADATA_STORE_KEY_ID),
+      authorization: firstValue(call.metadata, METADATA_AUTHORIZATION),
+    };
+    // Until a 'data' listener is attached the stream buffers, so nothing is read before the check.
+    authenticateStore(credential, verifier, options.catalog).then(
+      (auth) => serve(call, credential, auth),
+      (error: unknown) => {
+        logger.warn({ err: error, store_id: credential.storeId }, 'ingest stream: credential check failed (store lookup)');
+        const unavailable = centralErrors.create('RS_ERR_SHUTTING_DOWN', 'credential store unavailable; retry');
+        call.emit('error', { code: unavailable.grpcStatus, details: `${unavailable.code}: ${unavailable.message}` });
+      },
     );
+  }
+
+  function serve(call: ShipCall, credential: StoreCredential, auth: Awaited<ReturnType<typeof authenticateStore>>): void {
     if (!auth.ok || closing) {
       const error = auth.ok
         ? centralErrors.create('RS_ERR_SHUTTING_DOWN', 'central is shutting down')
         : centralErrors.create('RS_ERR_UNAUTHENTICATED', 'store credential rejected');
-      if (!auth.ok) logger.warn({ peer: call.getPeer(), store_id: firstValue(call.metadata, METADATA_STORE_ID), reason: auth.reason }, 'ingest stream unauthenticated');
+      if (!auth.ok) logger.warn({ peer: call.getPeer(), store_id: credential.storeId, key_id: credential.keyId, reason: auth.reason }, 'ingest stream unauthenticated');
       call.emit('error', { code: error.grpcStatus, details: `${error.code}: ${error.message}` });
       return;
     }
@@ -93,8 +117,12 @@ export async function startGrpcIngest(options: GrpcIngestOptions): Promise<GrpcI
     call.on('data', (batch: ShipBatch) => {
       call.pause();
       if (closing || ended) return;
-      session.inFlight = core
-        .ingestBatch(storeId, { events: batch.events, high_water_seq: Number(batch.high_water_seq) })
+      session.inFlight = authenticateStore(credential, verifier, options.catalog)
+        .then((again) => {
+          if (again.ok) return core.ingestBatch(storeId, { events: batch.events, high_water_seq: Number(batch.high_water_seq) });
+          logger.warn({ store_id: storeId, key_id: credential.keyId, reason: again.reason }, 'ingest stream: credential no longer valid; ending the stream');
+          throw centralErrors.create('RS_ERR_UNAUTHENTICATED', 'store credential no longer valid');
+        })
         .then((acks) => {
           if (!ended) call.write({ batch_id: batch.batch_id, acks });
           session.inFlight = undefined;
@@ -116,9 +144,9 @@ export async function startGrpcIngest(options: GrpcIngestOptions): Promise<GrpcI
 
   server.addService(ingestService().service, { Ship: ship });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
-  logger.info({ host: options.host, port }, 'grpc ingest listening');
+  logger.info({ host: options.host, port, tls: options.tls ? (options.tls.clientCaPath ? 'mutual' : 'server') : 'off' }, 'grpc ingest listening');
 
   return {
     port,

@@ -12,12 +12,13 @@ export interface ShipStream {
   close(): void;
 }
 
-export function openShipStream(port: number, credential: { storeId?: string; key?: string } = {}): ShipStream {
+export function openShipStream(port: number, credential: { storeId?: string; key?: string; keyId?: string } = {}): ShipStream {
   const { Client } = ingestService();
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
   if (credential.storeId) metadata.set('x-store-id', credential.storeId);
   if (credential.key) metadata.set('authorization', `Bearer ${credential.key}`);
+  if (credential.keyId) metadata.set('x-store-key-id', credential.keyId);
   const call = (client as unknown as { Ship(metadata: grpc.Metadata): grpc.ClientDuplexStream<ShipBatch, ShipAck> }).Ship(metadata);
   const waiting: Array<{ resolve: (ack: ShipAck) => void; reject: (error: Error) => void }> = [];
   call.on('data', (ack: ShipAck) => waiting.shift()?.resolve(ack));

@@ -20,7 +20,8 @@ import type { Catalog } from '../../catalog/index.ts';
 import type { IngestCore, IngestEvent } from '../ingest-core.ts';
 import type { KafkaIngestSettings } from './config.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
-import { checkRecord, type KafkaRecordIn } from './record-check.ts';
+import { checkRecord, resolveSigningKeys, type KafkaRecordIn } from './record-check.ts';
+import type { StoreKeyVerifier } from '../store-credentials.ts';
 import { ensureKafkaTopic } from './topic.ts';
 
 export interface KafkaIngestDependencies {
@@ -28,6 +29,8 @@ export interface KafkaIngestDependencies {
   deadLetters: Pick<DeadLetterPort, 'put'>;
   /** Secret store keys derive from (RS_STORE_KEY_SECRET): a record counts only if signed with its store's key. */
   storeKeySecret: string;
+  /** Issued keys (and derived dev keys when allowed); when given it replaces `storeKeySecret`. */
+  verifier?: StoreKeyVerifier;
   logger: Logger;
   /** When given, a record's store must also be in the catalog (as for gRPC ingest). */
   catalog?: Pick<Catalog, 'store'>;
@@ -142,8 +145,9 @@ async function ingestChunk(records: KafkaRecordIn[], topic: string, partition: n
   const now = new Date().toISOString();
   const letters: DeadLetter[] = [];
   const byStore = new Map<string, { events: IngestEvent[]; high_water_seq: number }>();
+  const signingKeyFor = deps.verifier ? await resolveSigningKeys(records, deps.verifier) : undefined;
   for (const record of records) {
-    const checked = checkRecord(record, { topic, partition, storeKeySecret: deps.storeKeySecret, catalog: deps.catalog, now });
+    const checked = checkRecord(record, { topic, partition, storeKeySecret: deps.storeKeySecret, signingKeyFor, catalog: deps.catalog, now });
     if (!checked.ok) {
       letters.push(checked.letter);
       continue;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { storeKeyFor } from '@retail-sync/libs/domain';
+import { kafkaSigningKeyFor, storeKeyFor } from '@retail-sync/libs/domain';
+import { EmbeddedStoreCredentials } from '@retail-sync/libs/embedded';
 import { KAFKA_HEADER_CONTENT_TYPE, KAFKA_HEADER_SIGNATURE, kafkaSaleRecord, signKafkaValue, type KafkaSaleRecord } from '@retail-sync/libs/proto';
 import { wireEventFixture } from '../../test-fixtures.ts';
-import { checkRecord, type KafkaRecordIn, type RecordCheckContext } from './record-check.ts';
+import { CredentialCrypto, issueStoreKey, StoreKeyVerifier } from '../store-credentials.ts';
+import { checkRecord, resolveSigningKeys, type KafkaRecordIn, type RecordCheckContext } from './record-check.ts';
 
 const SECRET = 'test-secret';
 const context: RecordCheckContext = { topic: 'rs-test', partition: 2, storeKeySecret: SECRET, now: '2026-03-08T12:00:00.000Z' };
@@ -73,5 +75,50 @@ describe('Kafka record check', () => {
     const record = delivered(signedRecord());
     record.headers![KAFKA_HEADER_CONTENT_TYPE] = Buffer.from('application/vnd.retail-sync.sale-event.v2+json');
     expect(checkRecord(record, context)).toMatchObject({ ok: false, letter: { reason_code: 'RS_ERR_INVALID_EVENT', reason: expect.stringContaining('unsupported content-type') } });
+  });
+});
+
+describe('Kafka record check with issued keys', () => {
+  const crypto = new CredentialCrypto('test-pepper');
+
+  async function setup(devSecret?: string) {
+    const keys = await EmbeddedStoreCredentials.open(':memory:');
+    await keys.migrate();
+    const nyc = await issueStoreKey(keys, crypto, 'nyc-001', new Date());
+    const bos = await issueStoreKey(keys, crypto, 'bos-001', new Date());
+    const verifier = new StoreKeyVerifier({ port: keys, crypto, devSecret, cacheTtlMs: 0 });
+    return { keys, nyc, bos, verifier };
+  }
+
+  function issuedRecord(storeId: string, signingKey: string, keyId: string | undefined): KafkaRecordIn {
+    const wire = wireEventFixture({ store_id: storeId, seq: 3 });
+    return delivered(kafkaSaleRecord({ ...wire, sale_json: Buffer.from(wire.sale_json).toString('utf8'), high_water_seq: 5 }, signingKey, keyId));
+  }
+
+  it('accepts a record signed with its store key and dead-letters wrong, foreign, revoked or derived signatures as RS_ERR_UNAUTHENTICATED', async () => {
+    const { keys, nyc, bos, verifier } = await setup();
+    const records = [
+      issuedRecord('nyc-001', kafkaSigningKeyFor(nyc.secret), nyc.key_id),
+      issuedRecord('nyc-001', kafkaSigningKeyFor(bos.secret), bos.key_id),
+      issuedRecord('nyc-001', kafkaSigningKeyFor(bos.secret), nyc.key_id),
+      issuedRecord('nyc-001', nyc.secret, nyc.key_id),
+      issuedRecord('nyc-001', storeKeyFor(SECRET, 'nyc-001'), undefined),
+    ];
+    const signingKeyFor = await resolveSigningKeys(records, verifier);
+    const outcomes = records.map((record) => checkRecord(record, { ...context, signingKeyFor }));
+    expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.letter.reason_code))).toEqual(['ok', ...Array(4).fill('RS_ERR_UNAUTHENTICATED')]);
+    expect(outcomes.slice(1).every((outcome) => !outcome.ok && outcome.letter.store_id === null)).toBe(true);
+
+    await keys.revoke(nyc.key_id, new Date().toISOString());
+    const afterRevoke = checkRecord(records[0]!, { ...context, signingKeyFor: await resolveSigningKeys(records, verifier) });
+    expect(afterRevoke).toMatchObject({ ok: false, letter: { reason_code: 'RS_ERR_UNAUTHENTICATED', reason: expect.stringContaining('revoked') } });
+    await keys.close();
+  });
+
+  it('accepts derived dev signatures only while derived dev keys are on', async () => {
+    const { keys, verifier } = await setup(SECRET);
+    const record = issuedRecord('nyc-001', storeKeyFor(SECRET, 'nyc-001'), undefined);
+    expect(checkRecord(record, { ...context, signingKeyFor: await resolveSigningKeys([record], verifier) })).toMatchObject({ ok: true });
+    await keys.close();
   });
 });

@@ -3,6 +3,9 @@
  * A record that fails either check becomes a dead letter (stage 'kafka') with the raw value kept, so
  * it never blocks its partition. An unauthenticated record names no store in its letter: its claims
  * are not trusted, and reconciliation must not count a forged seq as accounted for.
+ * The signing key of a record comes from `signingKeyFor` (issued keys and, if allowed, derived dev keys;
+ * resolved for a whole chunk beforehand by `resolveSigningKeys`, as the lookup is async) or, without
+ * it, is the derived dev key of `storeKeySecret`.
  */
 import { createHash } from 'node:crypto';
 import { storeKeyFor } from '@retail-sync/libs/domain';
@@ -11,6 +14,7 @@ import {
   decodeKafkaSaleEvent,
   isKafkaSignatureValid,
   KAFKA_HEADER_CONTENT_TYPE,
+  KAFKA_HEADER_KEY_ID,
   KAFKA_HEADER_SIGNATURE,
   KAFKA_HEADER_STORE_ID,
   KAFKA_SALE_EVENT_CONTENT_TYPE,
@@ -18,6 +22,7 @@ import {
 } from '@retail-sync/libs/proto';
 import type { Catalog } from '../../catalog/index.ts';
 import type { IngestEvent } from '../ingest-core.ts';
+import type { StoreKeyVerifier } from '../store-credentials.ts';
 
 /** What kafkajs hands over per record (structurally its `KafkaMessage`). */
 export interface KafkaRecordIn {
@@ -30,7 +35,10 @@ export interface KafkaRecordIn {
 export interface RecordCheckContext {
   topic: string;
   partition: number;
+  /** Derived dev keys only; ignored when `signingKeyFor` is given. */
   storeKeySecret: string;
+  /** The key a store's records must be signed with (see resolveSigningKeys), or why there is none. */
+  signingKeyFor?: SigningKeyLookup;
   /** When given, a store must also be in the catalog (as for gRPC). */
   catalog?: Pick<Catalog, 'store'>;
   now: string;
@@ -47,8 +55,11 @@ export function checkRecord(record: KafkaRecordIn, context: RecordCheckContext):
   const unauthenticated = (reason: string) => ({ ok: false as const, letter: letterFor(record, context, null, 'RS_ERR_UNAUTHENTICATED', reason) });
   if (!storeId) return unauthenticated(`missing ${KAFKA_HEADER_STORE_ID} header`);
   if (!signature) return unauthenticated(`missing ${KAFKA_HEADER_SIGNATURE} header (claimed store '${storeId}')`);
-  if (!isKafkaSignatureValid(storeKeyFor(context.storeKeySecret, storeId), value, signature)) {
-    return unauthenticated(`signature is not valid for store '${storeId}'`);
+  const keyId = kafkaHeaderText(record.headers, KAFKA_HEADER_KEY_ID);
+  const signingKey = context.signingKeyFor ? context.signingKeyFor(storeId, keyId) : { key: storeKeyFor(context.storeKeySecret, storeId) };
+  if ('reason' in signingKey) return unauthenticated(`${signingKey.reason} (claimed store '${storeId}')`);
+  if (!isKafkaSignatureValid(signingKey.key, value, signature)) {
+    return unauthenticated(`signature is not valid for store '${storeId}'${keyId ? ` key ${keyId}` : ''}`);
   }
   if (context.catalog && !context.catalog.store(storeId)) return unauthenticated(`store '${storeId}' is not in the catalog`);
 
@@ -60,6 +71,21 @@ export function checkRecord(record: KafkaRecordIn, context: RecordCheckContext):
   if (!decoded.ok) return { ok: false, letter: letterFor(record, context, storeId, 'RS_ERR_INVALID_EVENT', `undecodable record: ${decoded.reason}`) };
   const { high_water_seq: highWaterSeq, ...event } = decoded.event;
   return { ok: true, storeId, event, highWaterSeq };
+}
+
+export type SigningKeyLookup = (storeId: string, keyId: string | undefined) => { key: string } | { reason: string };
+
+/** Looks up, once per (store, key id) of a chunk, the signing keys its records claim. */
+export async function resolveSigningKeys(records: readonly KafkaRecordIn[], verifier: Pick<StoreKeyVerifier, 'signingKey'>): Promise<SigningKeyLookup> {
+  const resolved = new Map<string, { key: string } | { reason: string }>();
+  const slot = (storeId: string, keyId: string | undefined) => `${storeId}\u0000${keyId ?? ''}`;
+  for (const record of records) {
+    const storeId = kafkaHeaderText(record.headers, KAFKA_HEADER_STORE_ID);
+    if (!storeId) continue;
+    const keyId = kafkaHeaderText(record.headers, KAFKA_HEADER_KEY_ID);
+    if (!resolved.has(slot(storeId, keyId))) resolved.set(slot(storeId, keyId), await verifier.signingKey(storeId, keyId));
+  }
+  return (storeId, keyId) => resolved.get(slot(storeId, keyId)) ?? { reason: 'signing key not resolved' };
 }
 
 function letterFor(record: KafkaRecordIn, context: RecordCheckContext, storeId: string | null, reasonCode: string, reason: string): DeadLetter {

@@ -117,6 +117,11 @@ export class BullmqQueue implements QueuePort {
     });
   }
 
+  /** The BullMQ Queue underneath, for Bull Board (a read-only UI) only: jobs go through `enqueue`. */
+  get bullQueue(): Queue<QueuedEvent, void> {
+    return this.queue;
+  }
+
   /** Closes consumers (waiting for running jobs), then the queue and its connection. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -2,3 +2,4 @@
 export { EmbeddedDb, type SqlParams, type Row } from './db.ts';
 export { EmbeddedOrderStore, applyMigrations, type Migration } from './order-store.ts';
 export { EmbeddedDeadLetters } from './dead-letter.ts';
+export { EmbeddedStoreCredentials } from './credentials.ts';

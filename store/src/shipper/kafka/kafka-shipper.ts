@@ -10,12 +10,13 @@
  * after the cursor, in seq order.
  */
 import { Kafka, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
-import { storeKeyFor, type SaleEvent } from '@retail-sync/libs/domain';
+import type { SaleEvent } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
 import { kafkaSaleRecord } from '@retail-sync/libs/proto';
 import type { BufferRecord, DiskBuffer } from '../../buffer/index.ts';
 import { storeErrors } from '../../errors.ts';
 import { fullJitterDelayMs } from '../backoff.ts';
+import { ShipperCredentials } from '../credentials.ts';
 import type { Shipper, ShipperState, ShipperStatus } from '../shipper.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
 import { isBatchTooLarge, shouldRetryKafka } from './should-retry.ts';
@@ -26,6 +27,8 @@ export type KafkaProducer = Pick<Producer, 'connect' | 'disconnect' | 'send'>;
 export interface KafkaShipperOptions {
   storeId: string;
   keySecret: string;
+  /** Issued key (credentials.ts); default: the derived dev key of `keySecret`. */
+  credentials?: ShipperCredentials;
   brokers: string[];
   topic: string;
   /** Client id prefix; `-store-<storeId>` is appended. */
@@ -59,6 +62,7 @@ export class KafkaShipper implements Shipper {
   private batchLimit: number;
   private lastBatchSize = 0;
   private readonly storeKey: string;
+  private readonly storeKeyId: string | undefined;
   private readonly stopSignal = new AbortController();
   private readonly logger: Logger;
   private readonly createProducer: (config: ProducerConfig) => KafkaProducer;
@@ -69,7 +73,7 @@ export class KafkaShipper implements Shipper {
   ) {
     if (options.brokers.length === 0) throw new Error('the Kafka shipper needs at least one broker');
     this.logger = options.logger.child({ component: 'shipper', transport: 'kafka' });
-    this.storeKey = storeKeyFor(options.keySecret, options.storeId);
+    ({ key: this.storeKey, keyId: this.storeKeyId } = (options.credentials ?? ShipperCredentials.devDerived(options.storeId, options.keySecret)).kafkaSigning());
     this.batchLimit = options.batchMaxEvents;
     this.createProducer = options.createProducer ?? ((config) => this.kafkaProducer(config));
   }
@@ -193,6 +197,7 @@ export class KafkaShipper implements Shipper {
           high_water_seq: highWaterSeq,
         },
         this.storeKey,
+        this.storeKeyId,
       ),
     );
     await producer.send({ topic: this.options.topic, acks: -1, timeout: this.options.requestTimeoutMs, messages });
