@@ -8,6 +8,7 @@ export { storeErrors, type StoreErrorCode } from './errors.ts';
 export type { StoreStatus, SaleResult } from './intake/index.ts';
 export type { BufferStats, BufferFileSystem } from './buffer/index.ts';
 export { formatInspection, inspectBuffer, isBufferDir, type BufferInspection } from './buffer/index.ts';
+export { DiskBuffer, nodeFileSystem } from './buffer/index.ts';
 export type { ShipperStatus, ShipperState } from './shipper/index.ts';
 export {
   runSimulator,
