@@ -5,10 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSimulator, type SimulationResult, type StoreStatus } from '@retail-sync/store';
+import { runSimulator, type SimulationResult } from '@retail-sync/store';
 import { formatReconcileLine, type ReconcileReport } from '@retail-sync/dags';
 import { productionIsolation } from './production-isolation.ts';
-import { fileLogger, freePort, readSeedCatalog, spawnStore, startCentralNode, waitUntil, type CentralNode, type StoreProcess } from './stack.ts';
+import { fileLogger, freePort, readSeedCatalog, spawnStore, startCentralNode, waitForDrain, type CentralNode, type StoreProcess } from './stack.ts';
 
 export interface DemoOptions {
   stores: number;
@@ -92,7 +92,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const sum = (key: keyof (typeof counts)[number]) => counts.reduce((total, c) => total + c[key], 0);
     options.print(`demo: simulated sent=${sum('sent')} accepted=${sum('accepted')} pos_retries=${sum('retries')} duplicates=${sum('duplicates')} rejected_at_intake=${sum('rejected')} unconfirmed=${sum('unconfirmed')}`);
 
-    const drained = await waitForDrain(stores, node, options.drainTimeoutMs ?? 300_000);
+    const drained = await waitForDrain(stores, node.central, options.drainTimeoutMs ?? 300_000);
     options.print(drained ? 'demo: drained: every store log acked, every seq stored or dead-lettered, queue empty' : 'demo: the pipeline did not drain in time; reconciling what arrived');
 
     const storeInputs = simulation.stores.map((s) => ({ store_id: s.store_id, acked_high_water: s.accepted.reduce((max, sale) => Math.max(max, sale.seq), 0) }));
@@ -121,39 +121,6 @@ function splitEvenly(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
-async function storeStatus(store: Pick<StoreProcess, 'url'>): Promise<StoreStatus> {
-  const response = await fetch(`${store.url}/v1/status`);
-  return (await response.json()) as StoreStatus;
-}
-
-/**
- * Drained: every store's log is acked by its transport, central holds every seq in the order store or
- * the dead-letter store, and the queue is empty. False on timeout (reconciliation then shows the gap).
- */
-export async function waitForDrain(stores: Array<Pick<StoreProcess, 'url'>>, node: CentralNode, timeoutMs: number): Promise<boolean> {
-  const { orderStore, deadLetters, queue } = node.central;
-  try {
-    await waitUntil(
-      async () => {
-        const statuses = await Promise.all(stores.map(storeStatus));
-        if (statuses.some((status) => status.acked_seq < status.last_seq)) return false;
-        for (const status of statuses) {
-          const stored = await orderStore.seqsForStore(status.store_id, 1, status.last_seq);
-          const lettered = await deadLetters.seqsForStore(status.store_id);
-          if (new Set([...stored.map((s) => s.seq), ...lettered]).size < status.last_seq) return false;
-        }
-        const counts = await queue.counts();
-        return counts.waiting + counts.active + counts.delayed === 0;
-      },
-      timeoutMs,
-      undefined,
-      250,
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function rollUpAndReconcile(node: CentralNode, stores: Array<{ store_id: string; acked_high_water: number }>): Promise<ReconcileReport> {
   const dates = await node.central.orderStore.datesTouchedSince('1970-01-01T00:00:00.000Z');

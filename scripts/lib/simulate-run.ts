@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatReconcileLine, type ReconcileReport } from '@retail-sync/dags';
 import { runSimulator, type StoreStatus } from '@retail-sync/store';
-import { rollUpAndReconcile, waitForDrain } from './demo-run.ts';
+import { rollUpAndReconcile } from './demo-run.ts';
+import { waitForDrain } from './stack.ts';
 import { fileLogger, freePort, readSeedCatalog, REPO_ROOT, spawnStore, startCentralNode, type SeedCatalog } from './stack.ts';
 
 /** Up to this many stores, each runs in a process of its own (as a shop's edge box would). */
@@ -119,7 +120,7 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
     const sentSeconds = (Date.now() - began) / 1000;
     const accepted = simulation.stores.reduce((total, store) => total + store.accepted.length, 0);
 
-    const drained = await waitForDrain([...endpoints.values()].map((url) => ({ url })), node, options.drainTimeoutMs ?? 600_000);
+    const drained = await waitForDrain([...endpoints.values()].map((url) => ({ url })), node.central, options.drainTimeoutMs ?? 600_000);
     const drainedAt = Date.now();
     const storeInputs = simulation.stores.map((s) => ({ store_id: s.store_id, acked_high_water: s.accepted.reduce((max, sale) => Math.max(max, sale.seq), 0) }));
     let report = await rollUpAndReconcile(node, storeInputs);
