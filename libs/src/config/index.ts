@@ -48,3 +48,9 @@ export const commonConfigShape = {
   /** Folder for runtime state: store buffers, embedded DuckDB files, logs (relative to the working directory). */
   RS_DATA_DIR: env.string('data'),
 };
+
+/** Keys of the processes that serve an operators' HTTP API (central's admin API, the DAG runner's). */
+export const adminApiConfigShape = {
+  /** Token every operator request must carry (`Authorization: Bearer …`; a browser logs in with it as the Basic password) on all routes but /healthz, /readyz and /metrics; the CLI sends it from this variable, and central passes it on to the DAG runner. Unset: the API is open (development only; warned about on the production profile). @default unset */
+  RS_ADMIN_TOKEN: z.string().regex(/^\S{16,256}$/, { error: 'must be 16–256 characters without spaces' }).optional(),
+};

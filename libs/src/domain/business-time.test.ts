@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { businessTimeOf, datesBetween, isValidTimeZone } from './business-time.ts';
+import { businessTimeOf, datesBetween, isValidTimeZone, localIsoWithOffset } from './business-time.ts';
 
 describe('business time', () => {
   it('puts a late-evening UTC sale on the previous business day in New York', () => {
@@ -35,6 +35,22 @@ describe('business time', () => {
     expect(businessTimeOf('2026-01-10T23:30:00+00:00', 'Europe/Berlin').businessDate).toBe('2026-01-11');
   });
 
+  it("agrees with Intl's wall clock at every instant, across DST changes and half-hour zones", () => {
+    const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/St_Johns'];
+    for (const timeZone of zones) {
+      const intl = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
+      const mismatches: string[] = [];
+      // A step of 17 min 13 s lands on every minute offset within an hour over the year.
+      for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 1_033_000) {
+        const parts = Object.fromEntries(intl.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+        const expected = { businessDate: `${parts.year}-${parts.month}-${parts.day}`, businessHour: Number(parts.hour) };
+        const actual = businessTimeOf(new Date(ms), timeZone);
+        if (actual.businessDate !== expected.businessDate || actual.businessHour !== expected.businessHour) mismatches.push(new Date(ms).toISOString());
+      }
+      expect({ timeZone, mismatches }).toEqual({ timeZone, mismatches: [] });
+    }
+  });
+
   it('rejects unknown zones and invalid instants', () => {
     expect(isValidTimeZone('Europe/Berlin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
@@ -43,5 +59,27 @@ describe('business time', () => {
 
   it('lists a date range inclusively across month ends', () => {
     expect(datesBetween('2026-02-27', '2026-03-02')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
+  });
+
+  it('writes an instant as the zone\'s wall clock with its offset, to the second, across DST and odd offsets', () => {
+    expect(localIsoWithOffset(new Date('2026-03-08T14:15:00.999Z'), 'America/New_York')).toBe('2026-03-08T10:15:00-04:00');
+    expect(localIsoWithOffset(new Date('2026-03-08T06:59:59Z'), 'America/New_York')).toBe('2026-03-08T01:59:59-05:00');
+    expect(localIsoWithOffset(new Date('2026-03-08T07:00:00Z'), 'America/New_York')).toBe('2026-03-08T03:00:00-04:00');
+    expect(localIsoWithOffset(new Date('2026-06-01T12:00:00Z'), 'Asia/Kathmandu')).toBe('2026-06-01T17:45:00+05:45');
+    expect(localIsoWithOffset(new Date('2026-06-01T12:00:00Z'), 'America/St_Johns')).toBe('2026-06-01T09:30:00-02:30');
+    expect(localIsoWithOffset(new Date('2026-01-01T00:00:00Z'), 'UTC')).toBe('2026-01-01T00:00:00+00:00');
+  });
+
+  it('agrees with Intl\'s own wall clock and offset on every 28 min 53 s over two years in DST zones', () => {
+    const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    for (const timeZone of zones) {
+      const intl = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
+      for (let ms = Date.UTC(2025, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 1_733_000) {
+        const parts = Object.fromEntries(intl.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+        const expected = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${(parts.timeZoneName ?? 'GMT').replace('GMT', '') || '+00:00'}`;
+        const actual = localIsoWithOffset(new Date(ms), timeZone);
+        if (actual !== expected) expect({ timeZone, at: new Date(ms).toISOString(), actual }).toEqual({ timeZone, at: new Date(ms).toISOString(), actual: expected });
+      }
+    }
   });
 });

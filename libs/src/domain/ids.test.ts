@@ -11,6 +11,8 @@ describe('ids', () => {
 
   it('rejects ids of other versions and trace ids are 32 hex characters', () => {
     expect(isEventId('4b8f8c2e-3f3e-4c8a-9d3e-8b2f7c1a9e10')).toBe(false);
-    expect(newTraceId()).toMatch(/^[0-9a-f]{32}$/);
+    const traces = Array.from({ length: 1_000 }, () => newTraceId()); // spans several refills of the random pool
+    expect(traces.every((trace) => /^[0-9a-f]{32}$/.test(trace))).toBe(true);
+    expect(new Set(traces).size).toBe(traces.length);
   });
 });

@@ -15,12 +15,23 @@ export const minorAmount = z
   .max(MAX_MINOR, { error: `must be at most ${MAX_MINOR} minor units` });
 
 const knownCurrencies = new Set(Intl.supportedValuesOf('currency'));
+const CURRENCY_CODE = /^[A-Z]{3}$/;
 
 /** An ISO 4217 code the runtime knows (Intl's list), upper case. */
 export const currencyCode = z
   .string()
-  .regex(/^[A-Z]{3}$/, { error: 'must be a 3-letter upper-case ISO 4217 code' })
+  .regex(CURRENCY_CODE, { error: 'must be a 3-letter upper-case ISO 4217 code' })
   .refine((code) => knownCurrencies.has(code), { error: 'is not a known ISO 4217 currency' });
+
+/** What `currencyCode` accepts, as a plain predicate (sale-fast-path.ts). */
+export function isCurrencyCode(value: unknown): value is string {
+  return typeof value === 'string' && CURRENCY_CODE.test(value) && knownCurrencies.has(value);
+}
+
+/** What `minorAmount` accepts, as a plain predicate (sale-fast-path.ts). */
+export function isMinorAmount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_MINOR;
+}
 
 /** Net amount of one line: qty × unit price − discount, all in minor units. */
 export function lineNetMinor(line: { qty: number; unit_price_minor: number; discount_minor: number }): number {

@@ -123,6 +123,12 @@ export const commonErrors = defineErrors({
     httpStatus: 500,
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
   },
+  RS_ERR_ADMIN_UNAUTHORIZED: {
+    description: "Thrown when a request to central's admin API or the DAG runner's API lacks RS_ADMIN_TOKEN (Authorization: Bearer, or Basic with the token as password) while that token is set; /healthz, /readyz and /metrics need none.",
+    retriable: false,
+    httpStatus: 401,
+    grpcStatus: GrpcStatus.UNAUTHENTICATED,
+  },
   RS_ERR_DEPENDENCY_UNAVAILABLE: {
     description: 'Thrown when a backing system (queue, order store, warehouse) cannot be reached or timed out.',
     retriable: true,

@@ -36,7 +36,7 @@ export const METRICS = {
     name: 'retail_sync_store_intake_requests_total',
     type: 'counter',
     labels: ['store_id', 'route', 'status'],
-    help: 'HTTP requests the intake answered, by route and status code (202 taken, 400 all rejected, 413 too large, 503 buffer full or failed).',
+    help: 'HTTP requests the intake answered, by route and status code (202 taken, 400 all rejected, 413 too large, 503 buffer full or failed, or the store under pressure).',
     service: 'store',
   }),
   storeIntakeSales: spec({
@@ -94,6 +94,13 @@ export const METRICS = {
     type: 'gauge',
     labels: ['store_id', 'state'],
     help: 'The shipper state (1 for the current one): idle, connecting, shipping, backing_off (central unreachable, every endpoint failing or its circuit open), unauthenticated, halted, stopped.',
+    service: 'store',
+  }),
+  storeShipperBreakerState: spec({
+    name: 'retail_sync_store_shipper_breaker_state',
+    type: 'gauge',
+    labels: ['store_id', 'endpoint', 'state'],
+    help: "Each central gRPC endpoint's circuit breaker (1 for its current state): closed (usable), open (skipped after RS_SHIP_BREAKER_FAILURES failed connects or health checks in a row), half-open (one trial allowed after RS_SHIP_BREAKER_HALF_OPEN_MS). One series per configured endpoint; none over Kafka.",
     service: 'store',
   }),
   storeBufferState: spec({

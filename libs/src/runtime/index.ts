@@ -1,5 +1,9 @@
-/** Process lifecycle shared by every service entry point: one graceful stop on SIGINT or SIGTERM. */
+/** Process lifecycle shared by every service entry point: one graceful stop on SIGINT or SIGTERM, readiness probes. */
 import type { Logger } from 'pino';
+
+export { probeDependencies, type Readiness } from './readiness.ts';
+export { adminAuthHeaders, OPEN_PATHS, presentedToken, requireAdminToken } from './admin-auth.ts';
+export { freePort, spawnServer, type ServerProcess, type ServerSpawnOptions } from './spawn-server.ts';
 
 /**
  * Calls `stop` once on the first SIGINT/SIGTERM, then exits 0 (1 when stopping failed). A second

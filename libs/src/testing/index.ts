@@ -7,3 +7,4 @@ export { describeDeadLetterContract, type DeadLetterFactory } from './dead-lette
 export { describeStoreCredentialContract, credentialFixture, type StoreCredentialFactory } from './credentials.contract.ts';
 export { storedSaleFixture, deadLetterFixture } from './fixtures.ts';
 export type { AdapterUnderTest } from './fixtures.ts';
+export { identifierArbitrary, instantArbitrary, saleLineArbitrary, validSaleArbitrary, type SaleArbitraryOptions } from './sale-arbitraries.ts';

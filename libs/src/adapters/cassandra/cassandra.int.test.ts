@@ -87,6 +87,30 @@ describe('Cassandra order store', () => {
     }
   });
 
+  it('writes each lookup row once per adapter: a later batch of the same store-day and seq block skips them', async () => {
+    const first = await createCassandraOrderStore(config);
+    try {
+      await first.putSales([storedSaleFixture({ store_id: 'lookup-001', seq: 1 })]);
+      // Removed behind the adapter's back, so only a rewrite could bring them back.
+      await admin.client.execute(`DELETE FROM ${keyspace}.stores_by_date WHERE business_date = ? AND store_id = ?`, ['2026-03-08', 'lookup-001'], { prepare: true });
+      await admin.client.execute(`DELETE FROM ${keyspace}.seq_buckets_by_store WHERE store_id = ?`, ['lookup-001'], { prepare: true });
+      await first.putSales([storedSaleFixture({ store_id: 'lookup-001', seq: 2 })]);
+      expect(await rows('SELECT store_id FROM $ks.stores_by_date WHERE business_date = ? AND store_id = ?', ['2026-03-08', 'lookup-001'])).toHaveLength(0);
+      expect(await rows('SELECT seq_bucket FROM $ks.seq_buckets_by_store WHERE store_id = ?', ['lookup-001'])).toHaveLength(0);
+      expect(await rows('SELECT seq FROM $ks.seq_by_store WHERE store_id = ? AND seq_bucket = 0', ['lookup-001'])).toHaveLength(2);
+    } finally {
+      await first.close();
+    }
+    const second = await createCassandraOrderStore(config);
+    try {
+      await second.putSales([storedSaleFixture({ store_id: 'lookup-001', seq: 3 })]);
+      expect(await rows('SELECT store_id FROM $ks.stores_by_date WHERE business_date = ? AND store_id = ?', ['2026-03-08', 'lookup-001'])).toHaveLength(1);
+      expect(await rows('SELECT seq_bucket FROM $ks.seq_buckets_by_store WHERE store_id = ?', ['lookup-001'])).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('finds seqs across seq blocks, in order, without probing blocks the store never used', async () => {
     const store = await createCassandraOrderStore(config);
     try {

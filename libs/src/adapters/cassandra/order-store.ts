@@ -7,12 +7,16 @@
  * list, the month's touched dates). A logged batch would make that atomic at the price of a batchlog
  * write to two more replicas and a coordinator holding every partition of a 500-sale batch. Instead each
  * row is its own idempotent, prepared INSERT, and putSales writes in an order that keeps every reader
- * safe from a partial write: first the lookup rows that make data findable (harmless without data), then
- * the sale rows, then the seq index (reconciliation must not count a seq whose sale is missing), and last
- * the touched-date stamp, taken after the data is durable so a DAG run that missed the data re-rolls the
- * date. If any write fails, putSales rejects; the worker retries the whole job and the rewrite repairs
- * whatever part was missing.
+ * safe from a partial write, in one wave of RS_CASSANDRA_WRITE_CONCURRENCY lanes: the lookup rows (each
+ * written once per adapter: they are insert-only, so after one successful write a rewrite adds nothing) that
+ * make data findable (store of the date, seq bucket: harmless without data; a reader that comes before
+ * them misses the sale as it would a later one, and the touched-date stamp sends the DAG back), and per sale its sale row and
+ * only then its seq row (reconciliation must not count a seq whose sale is missing). Last, after the
+ * wave, the touched-date stamp, taken once the data is durable so a DAG run that missed the data
+ * re-rolls the date. If any write fails, putSales rejects; the worker retries the whole job and the
+ * rewrite repairs whatever part was missing.
  */
+import cassandra, { type types as driverTypes } from 'cassandra-driver';
 import type { EnrichedLine, StoredSale } from '../../domain/event.ts';
 import type { OrderStorePort, StoredSeq, StoreProgress } from '../../ports/order-store.ts';
 import type { CassandraAdapterOptions, CassandraConfig } from './config.ts';
@@ -26,6 +30,11 @@ const EARLIEST_WRITE = Date.UTC(2000, 0, 1);
 /** Client clocks of several workers differ: read one day past our own now. */
 const CLOCK_SKEW_MS = 86_400_000;
 const READ_CONCURRENCY = 16;
+/** Business dates parsed once: the driver parses a 'YYYY-MM-DD' string again for every statement. */
+const localDates = new Map<string, driverTypes.LocalDate>();
+const MAX_CACHED_DATES = 4_096;
+/** Bound of the written-lookup-rows memory; past it the memory restarts empty (the rows are rewritten once). */
+const MAX_REMEMBERED_LOOKUPS = 100_000;
 
 const SALE_COLUMNS = [
   'store_id', 'business_date', 'seq', 'event_id', 'terminal_id', 'receipt_no', 'type', 'original_receipt_no',
@@ -35,6 +44,8 @@ const SALE_COLUMNS = [
 
 export class CassandraOrderStore implements OrderStorePort {
   private readonly cql;
+  /** stores_by_date and seq_buckets_by_store keys this adapter wrote (store-dates and seq blocks: few per store). */
+  private readonly lookupsWritten = new Set<string>();
 
   /** Takes over one reference of `session`; `close()` releases it. */
   constructor(
@@ -74,16 +85,22 @@ export class CassandraOrderStore implements OrderStorePort {
     const concurrency = this.config.RS_CASSANDRA_WRITE_CONCURRENCY;
     const write = (cql: string, params: unknown[]) => this.session.execute(cql, params, 'putSales', true);
 
-    const storeDates = distinct(unique.map((sale) => [sale.business_date, sale.store_id]));
-    const seqBuckets = distinct(unique.map((sale) => [sale.store_id, seqBucketOf(sale.seq)]));
-    await CassandraSession.forEachConcurrently([
+    // Lookup rows this adapter already wrote are skipped: they are insert-only and never deleted.
+    const storeDates = distinct(unique.map((sale) => [sale.business_date, sale.store_id])).filter((key) => !this.lookupsWritten.has(`date\0${key.join('\0')}`));
+    const seqBuckets = distinct(unique.map((sale) => [sale.store_id, seqBucketOf(sale.seq)])).filter((key) => !this.lookupsWritten.has(`bucket\0${key.join('\0')}`));
+    // One wave: the statements of a batch share the lanes instead of waiting for each other's slowest.
+    await CassandraSession.forEachConcurrently<() => Promise<unknown>>([
       ...storeDates.map((params) => () => write(this.cql.insertStoreOfDate, params)),
       ...seqBuckets.map((params) => () => write(this.cql.insertSeqBucket, params)),
+      ...unique.map((sale) => async () => {
+        await write(this.cql.insertSale, saleParams(sale));
+        await write(this.cql.insertSeq, [sale.store_id, seqBucketOf(sale.seq), sale.seq, sale.event_id, localDateOf(sale.business_date)]);
+      }),
     ], concurrency, (step) => step());
-    await CassandraSession.forEachConcurrently(unique, concurrency, (sale) => write(this.cql.insertSale, saleParams(sale)));
-    await CassandraSession.forEachConcurrently(unique, concurrency, (sale) =>
-      write(this.cql.insertSeq, [sale.store_id, seqBucketOf(sale.seq), sale.seq, sale.event_id, sale.business_date]),
-    );
+    // Remembered only once the whole wave succeeded: a failed wave leaves them to the retry.
+    if (this.lookupsWritten.size + storeDates.length + seqBuckets.length > MAX_REMEMBERED_LOOKUPS) this.lookupsWritten.clear();
+    for (const key of storeDates) this.lookupsWritten.add(`date\0${key.join('\0')}`);
+    for (const key of seqBuckets) this.lookupsWritten.add(`bucket\0${key.join('\0')}`);
     const writtenAt = Date.now();
     const month = monthOf(writtenAt);
     const dates = distinct(unique.map((sale) => [sale.business_date]));
@@ -182,10 +199,20 @@ function monthsBetween(fromMs: number, toMs: number): string[] {
   }
 }
 
-function distinct<T extends unknown[]>(tuples: T[]): T[] {
+function distinct<T extends (string | number)[]>(tuples: T[]): T[] {
   const seen = new Map<string, T>();
-  for (const tuple of tuples) seen.set(JSON.stringify(tuple), tuple);
+  // Parts are store ids, ISO dates and numbers: none contains a NUL.
+  for (const tuple of tuples) seen.set(tuple.join('\0'), tuple);
   return [...seen.values()];
+}
+
+function localDateOf(businessDate: string): driverTypes.LocalDate {
+  let date = localDates.get(businessDate);
+  if (!date) {
+    if (localDates.size >= MAX_CACHED_DATES) localDates.clear();
+    localDates.set(businessDate, (date = cassandra.types.LocalDate.fromString(businessDate)));
+  }
+  return date;
 }
 
 /** bigint columns decode as driver Longs; every value we store fits a double exactly (MAX_MINOR < 2^53). */
@@ -196,7 +223,7 @@ function toNumber(value: unknown): number {
 /** Nullable fields are bound as undefined (unset): an immutable row needs no null cells (tombstones). */
 function saleParams(sale: StoredSale): unknown[] {
   return [
-    sale.store_id, sale.business_date, sale.seq, sale.event_id, sale.terminal_id, sale.receipt_no, sale.type,
+    sale.store_id, localDateOf(sale.business_date), sale.seq, sale.event_id, sale.terminal_id, sale.receipt_no, sale.type,
     sale.original_receipt_no ?? undefined, sale.occurred_at, sale.received_at, sale.business_hour, sale.timezone,
     sale.region, sale.currency, sale.tax_minor, sale.total_minor, sale.payment_method,
     sale.customer_hash ?? undefined, sale.trace_id, sale.lines.map((line) => ({ ...line })),
