@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
 import { STORE_KEY_ID_PATTERN, storeId } from '@retail-sync/libs/domain';
+import { identityConfigShape } from './identity/config.ts';
 import { shipperConfigShape } from './shipper/config.ts';
 
 const MiB = 1024 * 1024;
@@ -45,6 +46,10 @@ export const storeConfigSchema = z.object({
   RS_INTAKE_RATE_LIMIT_WINDOW_MS: env.int(60_000, 100),
   /** How long a client may take to send a whole request (headers and body) before the store answers 408 and closes; stops slow-loris clients. @default 30000 */
   RS_INTAKE_REQUEST_TIMEOUT_MS: env.int(30_000, 100),
+  /** Mean event-loop delay (ms, sampled every second) past which POST /v1/sales answers 503 + Retry-After (RS_ERR_OVERLOADED) instead of taking more work; health, status and metrics are still served. 0 = off. @default 1000 */
+  RS_STORE_MAX_EVENT_LOOP_DELAY_MS: env.int(1000, 0),
+  /** V8 heap in use, in percent of the heap limit (--max-old-space-size), past which POST /v1/sales answers 503 + Retry-After (RS_ERR_OVERLOADED). 0 = off. @default 90 */
+  RS_STORE_MAX_HEAP_USED_PERCENT: env.int(90, 0, 100),
   /** Issued store key secret (`rss_…`, printed once by `retail-sync credentials issue`); set with RS_STORE_KEY_ID. Unset: the derived dev key of RS_STORE_KEY_SECRET, accepted only while central runs with RS_DEV_DERIVED_KEYS. @default unset */
   RS_STORE_KEY: z.string().regex(/^\S{16,256}$/, { error: 'must be the issued secret (16–256 characters, no spaces)' }).optional(),
   /** Id of the issued key (`rsk_…`); set with RS_STORE_KEY. @default unset */
@@ -56,6 +61,7 @@ export const storeConfigSchema = z.object({
   /** PEM private key of RS_STORE_TLS_CERT. @default unset */
   RS_STORE_TLS_KEY: z.string().min(1).optional(),
   ...shipperConfigShape,
+  ...identityConfigShape,
 }).refine((config) => (config.RS_STORE_KEY === undefined) === (config.RS_STORE_KEY_ID === undefined), {
   error: 'RS_STORE_KEY and RS_STORE_KEY_ID must be set together',
   path: ['RS_STORE_KEY_ID'],

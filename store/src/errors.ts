@@ -55,6 +55,13 @@ export const storeErrors = defineErrors({
     httpStatus: 415,
     grpcStatus: GrpcStatus.INVALID_ARGUMENT,
   },
+  RS_ERR_OVERLOADED: {
+    description:
+      'Thrown when the store is under pressure (mean event-loop delay past RS_STORE_MAX_EVENT_LOOP_DELAY_MS, or V8 heap past RS_STORE_MAX_HEAP_USED_PERCENT of its limit): POST /v1/sales is refused before its body is read; nothing was stored, retry after Retry-After.',
+    retriable: true,
+    httpStatus: 503,
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+  },
   RS_ERR_RATE_LIMITED: {
     description: 'Thrown when one terminal (x-terminal-id, else its address) sends more than RS_INTAKE_RATE_LIMIT_MAX requests per RS_INTAKE_RATE_LIMIT_WINDOW_MS; nothing was stored, retry after Retry-After.',
     retriable: true,
@@ -84,6 +91,26 @@ export const storeErrors = defineErrors({
     retriable: true,
     httpStatus: 500,
     grpcStatus: GrpcStatus.INTERNAL,
+  },
+  RS_ERR_IDENTITY_POOL_EXHAUSTED: {
+    description:
+      'Thrown when a starting store finds every identity in RS_STORE_IDENTITY_POOL held by a live replica for RS_STORE_IDENTITY_WAIT_MS; the message names the pool and the holders. Run fewer store replicas or provision more identities (retail-sync store-pool init).',
+    retriable: true,
+    httpStatus: 503,
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+  },
+  RS_ERR_IDENTITY_POOL_INVALID: {
+    description: 'Thrown when a starting store finds RS_STORE_IDENTITY_POOL missing or empty, or an identity.json (or the secret_file it names) is unreadable or invalid; the message names the file.',
+    retriable: false,
+    httpStatus: 500,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+  },
+  RS_ERR_IDENTITY_LOST: {
+    description:
+      "Thrown when a store's identity lock was taken over or could not be refreshed within RS_STORE_IDENTITY_STALE_MS (the process was paused, the volume failed); the store exits at once so that two replicas never write one buffer, and a restart claims an identity again.",
+    retriable: true,
+    httpStatus: 503,
+    grpcStatus: GrpcStatus.UNAVAILABLE,
   },
 });
 

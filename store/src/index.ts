@@ -5,6 +5,7 @@
 export { startStore, type RunningStore, type StartStoreOptions } from './store.ts';
 export { storeConfigSchema, loadStoreConfig, storeConfig, storeDataDir, type StoreConfig } from './config.ts';
 export { storeErrors, type StoreErrorCode } from './errors.ts';
+export { claimIdentity, configForIdentity, parseIdentitySpecs, poolStatus, provisionPool, type ClaimedIdentity, type IdentitySpec, type IdentityStatus } from './identity/index.ts';
 export type { StoreStatus, SaleResult } from './intake/index.ts';
 export type { BufferStats, BufferFileSystem } from './buffer/index.ts';
 export { formatInspection, inspectBuffer, isBufferDir, type BufferInspection } from './buffer/index.ts';

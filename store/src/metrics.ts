@@ -1,15 +1,16 @@
 /**
  * One store's Prometheus metrics (GET /metrics on its intake port). The buffer and shipper gauges are
- * read from `status()` at scrape time — the buffer's own counters are the truth, nothing is mirrored —
- * and intake requests are counted by a Fastify hook. Each store has a registry of its own, so several
+ * read from `status()` and the shipper's circuit breakers at scrape time — their own state is the truth,
+ * nothing is mirrored — and intake requests are counted by a Fastify hook. Each store has a registry of its own, so several
  * stores in one host process (multi-bin.ts) serve their own /metrics; every series carries `store_id`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@retail-sync/libs/log';
 import { counterFrom, createMetricsRegistry, gaugeFrom, histogramFrom, METRICS, setState, type Registry } from '@retail-sync/libs/metrics';
 import type { SaleIntake, SaleResult, StoreStatus } from './intake/index.ts';
-import type { ShipperState } from './shipper/index.ts';
+import type { BreakerState, ShipperState } from './shipper/index.ts';
 
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 const SHIPPER_STATES: readonly ShipperState[] = ['idle', 'connecting', 'shipping', 'backing_off', 'unauthenticated', 'halted', 'stopped'];
 const BUFFER_STATES: readonly StoreStatus['buffer_state'][] = ['open', 'failed', 'closed'];
 const SALE_RESULTS: readonly SaleResult['status'][] = ['accepted', 'duplicate', 'rejected'];
@@ -17,6 +18,8 @@ const SALE_RESULTS: readonly SaleResult['status'][] = ['accepted', 'duplicate', 
 export interface StoreMetricsOptions {
   storeId: string;
   status: () => StoreStatus;
+  /** The shipper's circuit breaker per central endpoint (none over Kafka). @default none */
+  breakerStates?: () => ReadonlyArray<{ endpoint: string; state: BreakerState }>;
   logger: Logger;
   /** Also export process metrics (CPU, memory, event loop): once per process. @default true */
   processMetrics?: boolean;
@@ -68,6 +71,14 @@ export function createStoreMetrics(options: StoreMetricsOptions): StoreMetrics {
     logger,
   );
   gaugeFrom(registry, METRICS.storeShipperState, (gauge) => setState(gauge, store, SHIPPER_STATES, status().shipper.state), logger);
+  gaugeFrom(
+    registry,
+    METRICS.storeShipperBreakerState,
+    (gauge) => {
+      for (const { endpoint, state } of options.breakerStates?.() ?? []) setState(gauge, { ...store, endpoint }, BREAKER_STATES, state);
+    },
+    logger,
+  );
   gaugeFrom(registry, METRICS.storeBufferState, (gauge) => setState(gauge, store, BUFFER_STATES, status().buffer_state), logger);
 
   const sales = counterFrom(registry, METRICS.storeIntakeSales);
@@ -81,7 +92,10 @@ export function createStoreMetrics(options: StoreMetricsOptions): StoreMetrics {
       const accept = intake.accept.bind(intake);
       intake.accept = async (rawSales) => {
         const results = await accept(rawSales);
-        for (const result of results) sales.inc({ ...store, result: result.status });
+        // One inc per result kind, not per sale: a label lookup per sale showed in the intake profile.
+        const counts = new Map<string, number>();
+        for (const result of results) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
+        for (const [result, count] of counts) sales.inc({ ...store, result }, count);
         return results;
       };
     },

@@ -25,6 +25,11 @@ if (storeIds.length === 0 || !Number.isInteger(portBase) || portBase < 0 || port
 }
 
 const base = loadStoreConfig();
+if (base.RS_STORE_IDENTITY_POOL) {
+  // A host of several fixed stores claims nothing: scalable replicas are one store each (bin.ts).
+  process.stderr.write('multi-bin.ts runs fixed stores; unset RS_STORE_IDENTITY_POOL or run store/src/bin.ts per replica\n');
+  process.exit(2);
+}
 const logger = createLogger({ service: 'store', level: base.RS_LOG_LEVEL, destination: process.stderr });
 const stores: RunningStore[] = [];
 stopOnSignals(logger, () => Promise.all(stores.map((store) => store.close())));

@@ -4,6 +4,7 @@
  * persist their keys first), and learns the buffered keys before intake takes its first request.
  * Stop order: intake (in-flight requests finish their fsync), shipper, buffer, in that order.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { SaleEvent } from '@retail-sync/libs/domain';
 import { createLogger, type Logger } from '@retail-sync/libs/log';
 import { DiskBuffer, nodeFileSystem, type BufferFileSystem } from './buffer/index.ts';
@@ -45,7 +46,7 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
     groupCommitMaxBytes: config.RS_BUFFER_GROUP_COMMIT_MAX_BYTES,
     logger,
     fs,
-    beforeSegmentDelete: (records) => receipts.persist(records.map((record) => record.payload)),
+    beforeSegmentDelete: (segment) => receipts.persistSegment(segment),
     onRecoveredRecord: (record) => receipts.remember(record.payload),
   });
 
@@ -68,7 +69,7 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
     };
   };
 
-  const metrics = createStoreMetrics({ storeId, status, logger, processMetrics: options.processMetrics });
+  const metrics = createStoreMetrics({ storeId, status, breakerStates: () => shipper.breakerStates?.() ?? [], logger, processMetrics: options.processMetrics });
   const intake = new SaleIntake({ storeId, buffer, receipts, logger });
   metrics.countResultsOf(intake);
   const app = buildIntakeServer({
@@ -79,6 +80,10 @@ export async function startStore(config: StoreConfig, options: StartStoreOptions
     bodyLimitBytes: config.RS_INTAKE_BODY_LIMIT_BYTES,
     rateLimit: { max: config.RS_INTAKE_RATE_LIMIT_MAX, windowMs: config.RS_INTAKE_RATE_LIMIT_WINDOW_MS },
     requestTimeoutMs: config.RS_INTAKE_REQUEST_TIMEOUT_MS,
+    pressure: {
+      maxEventLoopDelayMs: config.RS_STORE_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: Math.floor((getHeapStatistics().heap_size_limit * config.RS_STORE_MAX_HEAP_USED_PERCENT) / 100),
+    },
     logger,
   });
   metrics.instrument(app);
@@ -138,6 +143,7 @@ function createShipper(config: StoreConfig, buffer: DiskBuffer<SaleEvent>, logge
     endpoints: config.RS_CENTRAL_GRPC_ENDPOINTS,
     batchMaxEvents: config.RS_SHIP_BATCH_MAX_EVENTS,
     batchMaxBytes: config.RS_SHIP_BATCH_MAX_BYTES,
+    maxBatchesInFlight: config.RS_SHIP_MAX_BATCHES_IN_FLIGHT,
     ackTimeoutMs: config.RS_SHIP_ACK_TIMEOUT_MS,
     connectTimeoutMs: config.RS_SHIP_CONNECT_TIMEOUT_MS,
     backoffBaseMs: config.RS_SHIP_BACKOFF_BASE_MS,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogger, ERROR_LEVEL, makeTempDir } from '../testing/capture-logger.ts';
 import { DiskBuffer, segmentFileName, type DiskBufferOptions } from './disk-buffer.ts';
-import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './record-format.ts';
+import { encodeRecord, encodeSegmentHeader, markCommit, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './record-format.ts';
 import { TestingFileSystem } from './testing-file-system.ts';
 
 interface Payload {
@@ -249,11 +249,37 @@ describe('DiskBuffer', () => {
     expect((await readFile(join(dir, 'quarantine.log'), 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 
+  it('tells beforeSegmentDelete that a segment with a quarantined record is not complete', async () => {
+    const seen: Array<{ firstSeq: number; lastSeq: number; complete: boolean; seqs: number[] }> = [];
+    const options: DiskBufferOptions<Payload> = {
+      segmentBytes: 256,
+      beforeSegmentDelete: async (segment) => void seen.push({ ...segment, seqs: (await segment.records()).map((record) => record.seq) }),
+    };
+    const first = await openBuffer(options);
+    await appendOneByOne(first, 1, 30);
+    await first.close();
+    const segment = join(dir, segmentFileName(1));
+    const bytes = await readFile(segment);
+    bytes[recordOffsets(bytes)[1]! + RECORD_HEADER_BYTES + 2]! ^= 0x40; // seq 2 rots on disk
+    await writeFile(segment, bytes);
+
+    const buffer = await openBuffer(options);
+    await buffer.ack(30);
+    expect(seen[0]).toMatchObject({ firstSeq: 1, complete: false });
+    expect(seen[0]!.seqs).not.toContain(2);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.slice(1).every((deleted) => deleted.complete && deleted.seqs.length === deleted.lastSeq - deleted.firstSeq + 1)).toBe(true);
+  });
+
   it('deletes fully acked segments, keeps the newest, and resumes after the cursor on reopen', async () => {
     const deletedSeqs: number[] = [];
     const options: DiskBufferOptions<Payload> = {
       segmentBytes: 256,
-      beforeSegmentDelete: async (records) => void deletedSeqs.push(...records.map((record) => record.seq)),
+      beforeSegmentDelete: async (segment) => {
+        const seqs = (await segment.records()).map((record) => record.seq);
+        expect(segment).toMatchObject({ firstSeq: seqs[0], lastSeq: seqs.at(-1), complete: true });
+        deletedSeqs.push(...seqs);
+      },
     };
     const buffer = await openBuffer(options);
     for (let n = 1; n <= 20; n++) await buffer.append(builders(n, 1));
@@ -379,5 +405,46 @@ describe('DiskBuffer', () => {
     await expect(buffer.append(builders(4, 1))).rejects.toMatchObject({ code: 'RS_ERR_BUFFER_CLOSED' });
     const reopened = await openBuffer();
     expect(reopened.stats().lastSeq).toBe(3);
+  });
+
+  it("hands out each record's payload bytes exactly as appended, and parses them only when the payload is used", async () => {
+    const buffer = await openBuffer();
+    await buffer.append(builders(1, 3));
+    const records = await readAll(buffer);
+    expect(records.map((record) => record.json.toString('utf8'))).toEqual([1, 2, 3].map((n) => JSON.stringify(payload(n))));
+    expect(records.map((record) => record.payload)).toEqual([payload(1), payload(2), payload(3)]);
+    expect(records[0]!.payload).toBe(records[0]!.payload); // parsed once, then kept
+  });
+
+  it('a reader that goes on where it stopped, steps back, or reads across segments always gets the right records', async () => {
+    const buffer = await openBuffer({ segmentBytes: 4096 });
+    await buffer.append(builders(1, 200));
+    const seen: number[] = [];
+    let appended = false;
+    for (let after = 0; after < 205; ) {
+      const batch = await buffer.readFrom(after, 7, Number.MAX_SAFE_INTEGER);
+      seen.push(...batch.map((record) => record.payload.n));
+      after = batch.at(-1)!.seq;
+      if (after >= 100 && !appended) appended = (await buffer.append(builders(201, 5))).length > 0; // appends while a sequential read is under way
+    }
+    expect(seen).toEqual(Array.from({ length: 205 }, (_, i) => i + 1));
+    // a shipper after a partial ack re-reads from an earlier seq
+    expect((await buffer.readFrom(42, 3, Number.MAX_SAFE_INTEGER)).map((record) => record.payload.n)).toEqual([43, 44, 45]);
+    expect((await buffer.readFrom(45, 2, Number.MAX_SAFE_INTEGER)).map((record) => record.payload.n)).toEqual([46, 47]);
+    expect((await buffer.readFrom(199, 100, Number.MAX_SAFE_INTEGER)).map((record) => record.payload.n)).toEqual([200, 201, 202, 203, 204, 205]);
+    await buffer.ack(150);
+    expect((await buffer.readFrom(150, 2, Number.MAX_SAFE_INTEGER)).map((record) => record.seq)).toEqual([151, 152]);
+  });
+
+  it('reports a record whose checksum holds but whose bytes are not JSON as RS_ERR_BUFFER_CORRUPT when its payload is used', async () => {
+    const good = encodeRecord(1, Buffer.from(JSON.stringify(payload(1)), 'utf8'));
+    const notJson = encodeRecord(2, Buffer.from('{not json', 'utf8'));
+    markCommit(notJson);
+    await writeFile(join(dir, segmentFileName(1)), Buffer.concat([encodeSegmentHeader(), good.bytes, notJson.bytes]));
+    const buffer = await openBuffer();
+    const records = await readAll(buffer);
+    expect(records.map((record) => record.seq)).toEqual([1, 2]);
+    expect(records[1]!.json.toString('utf8')).toBe('{not json');
+    expect(() => records[1]!.payload).toThrow(expect.objectContaining({ code: 'RS_ERR_BUFFER_CORRUPT' }));
   });
 });

@@ -17,7 +17,7 @@
  *    deleted; a segment is deleted only once every record in it is acked, after `beforeSegmentDelete`
  *    (the receipt index) has persisted what it needs. The newest segment is never deleted, so its name
  *    keeps the seq high-water mark. Hence a crash at any step of ack → delete leaves either the old
- *    cursor (re-delivery window: the records of the one ack call in flight, at most one shipper batch)
+ *    cursor (re-delivery window: the records of the one ack call in flight, a few shipper batches at most)
  *    or the new one with segments it covers still present (deleted again at open).
  * 5. Fail-stop: after any failed write or fsync the buffer acknowledges nothing more (appends and acks
  *    reject with RS_ERR_BUFFER_IO, `stats().fault` says why) until the process restarts and recovery
@@ -27,11 +27,15 @@
  *    newest segment is cut (segment-scan.ts says how it is told from damage); a damaged range is
  *    entered in quarantine.log (raw bytes, lost seqs), logged at error, counted in `stats()`, and the
  *    records after it stay readable. A range the reader finds damaged at run time gets the same
- *    treatment and shipping continues. Segments are never rewritten; only a torn tail is truncated.
+ *    treatment and shipping continues. Damage is a frame or checksum that fails; a payload is parsed
+ *    only when used (stored-record.ts), and bytes that check out but are not JSON (a writer's bug, not
+ *    the disk's) throw RS_ERR_BUFFER_CORRUPT there. Segments are never rewritten; only a torn tail is truncated.
  *    Every segment is fdatasynced at open, so what a crashed process wrote is durable before shipping.
- * 7. Memory does not grow with buffered volume: records are read from disk in batches; per segment we
- *    keep a few numbers, its damaged ranges and a sparse index (one entry per 64 KiB) for seeking.
- *    Recovery reads one segment at a time (≤ `segmentBytes`).
+ * 7. Memory does not grow with buffered volume: records are read from disk in batches (handed out as
+ *    views of the chunk read); per segment we keep a few numbers, its damaged ranges and a sparse index
+ *    (one entry per 64 KiB) for seeking, plus where the last read stopped (a sequential reader goes on
+ *    from there). Recovery reads one segment at a time (≤ `segmentBytes`). An append is serialized and
+ *    framed into one buffer, reused by the next append once written.
  *
  * # On disk (one directory per store)
  *   segment-<first seq, 20 digits>.log  16-byte header (format version 2), then records, see
@@ -53,17 +57,20 @@ import { readAckCursor, writeAckCursor } from './ack-cursor.ts';
 import { nodeFileSystem, readWholeFile, type BufferFile, type BufferFileSystem } from './file-system.ts';
 import { QuarantineLog, lostCount } from './quarantine.ts';
 import {
+  checkRecordAt,
   decodeRecordAt,
-  encodeRecord,
   encodeSegmentHeader,
   findNextRecord,
-  markCommit,
+  INCOMPLETE,
+  markCommitAt,
+  readSeq,
   RECORD_HEADER_BYTES,
+  sealRecordAt,
   SEGMENT_FORMAT_VERSION,
   SEGMENT_HEADER_BYTES,
-  type EncodedRecord,
   type FormatVersion,
 } from './record-format.ts';
+import { StoredRecord, type BufferRecord } from './stored-record.ts';
 import { scanSegment, type DamagedRange, type ScannedRecord } from './segment-scan.ts';
 import { SerialQueue } from './serial-queue.ts';
 
@@ -79,17 +86,23 @@ export interface DiskBufferOptions<T> {
   groupCommitMaxBytes?: number;
   logger?: Logger;
   fs?: BufferFileSystem;
-  /** Runs with every record of a segment before that segment is deleted; must be durable when it resolves. */
-  beforeSegmentDelete?: (records: BufferRecord<T>[]) => Promise<void>;
+  /** Runs for every fully acked segment before that segment is deleted; must be durable when it resolves. */
+  beforeSegmentDelete?: (segment: AckedSegment<T>) => Promise<void>;
   /** Sees every good record once, in seq order, during the open scan (so nobody reads the buffer twice at start). */
   onRecoveredRecord?: (record: BufferRecord<T>) => void;
 }
 
-export interface BufferRecord<T> {
-  seq: number;
-  payload: T;
-  /** Bytes on disk, header included. */
-  bytes: number;
+export type { BufferRecord } from './stored-record.ts';
+
+/** A fully acked segment about to be deleted, as `beforeSegmentDelete` sees it. */
+export interface AckedSegment<T> {
+  firstSeq: number;
+  lastSeq: number;
+  /** Every seq of firstSeq..lastSeq has a good record here (nothing quarantined, no gap): a hook that
+   * knows what it stored under those seqs need not read the segment. */
+  complete: boolean;
+  /** Reads the segment's good records, in seq order (checked; payloads parsed only when used). */
+  records(): Promise<BufferRecord<T>[]>;
 }
 
 export type BufferState = 'open' | 'failed' | 'closed';
@@ -153,16 +166,43 @@ interface Segment {
   damaged: KnownDamage[];
 }
 
+/** The records of one append call, framed back to back in one buffer (one allocation per append). */
+interface EncodedBatch {
+  firstSeq: number;
+  bytes: Buffer;
+  /** The allocation `bytes` lives in, handed back for the next append once written. */
+  backing: Buffer;
+  /** Start of record i at offsets[i]; offsets[count] = bytes.length. */
+  offsets: Uint32Array;
+}
+
 interface PendingAppend {
-  records: EncodedRecord[];
+  batch: EncodedBatch;
   bytes: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
+/** Records [from, to) of a batch: a piece of one write. */
+interface Span {
+  batch: EncodedBatch;
+  from: number;
+  to: number;
+}
+
+/** Where the last read stopped: the next readFrom of a sequential reader starts here without seeking. */
+interface ReadPosition {
+  segment: Segment;
+  seq: number;
+  offset: number;
+}
+
 const MiB = 1024 * 1024;
 const INDEX_STRIDE_BYTES = 64 * 1024;
-const READ_CHUNK_BYTES = 256 * 1024;
+/** Reads are sized to what the caller asked for (records × average size, bytes), within these bounds. */
+const MIN_READ_BYTES = 16 * 1024;
+const MAX_READ_BYTES = 4 * MiB;
+const MAX_SPARE_BYTES = 4 * MiB;
 const SEGMENT_NAME = /^segment-(\d{20})\.log$/;
 
 export function segmentFileName(firstSeq: number): string {
@@ -187,6 +227,10 @@ export class DiskBuffer<T> {
   private readonly segmentLock = new SerialQueue();
   private readonly ackLock = new SerialQueue();
   private readonly appendWaiters = new Set<() => void>();
+  private readPosition: ReadPosition | undefined;
+  private reader: { segment: Segment; file: BufferFile } | undefined;
+  /** A written batch's allocation, reused by the next append (saves a large allocation and its page faults per group commit). */
+  private spareBacking: Buffer | undefined;
   private readonly segmentBytes: number;
   private readonly maxBytes: number;
   private readonly maxPayloadBytes: number;
@@ -224,25 +268,32 @@ export class DiskBuffer<T> {
    * RS_ERR_BUFFER_IO (fail-stop), RS_ERR_BUFFER_CLOSED or RS_ERR_BATCH_TOO_LARGE (one record > a segment).
    */
   append(builders: ReadonlyArray<(seq: number) => T>): Promise<number[]> {
+    return this.appendJson(
+      builders.map((build) => (seq: number) => {
+        const text: unknown = JSON.stringify(build(seq));
+        if (typeof text !== 'string') throw new TypeError(`record for seq ${seq} is not JSON-serializable`);
+        return text;
+      }),
+    );
+  }
+
+  /**
+   * `append` for a caller that already has each record's JSON: builder i returns the text of
+   * JSON.stringify(payload) for the seq it receives, and that text is stored as is (not parsed, not
+   * checked: readers parse it as a T, and the shipper passes parts of it on verbatim). Intake uses it
+   * to serialize a sale once, from pre-serialized parts, instead of building an object to stringify.
+   */
+  appendJson(builders: ReadonlyArray<(seq: number) => string>): Promise<number[]> {
     const unusable = this.unusableForWrites();
     if (unusable) return Promise.reject(unusable);
     if (builders.length === 0) return Promise.resolve([]);
-    const records: EncodedRecord[] = [];
-    let bytes = 0;
+    let batch: EncodedBatch;
     try {
-      builders.forEach((build, i) => {
-        const seq = this.nextSeq + i;
-        const payload = Buffer.from(JSON.stringify(build(seq)), 'utf8');
-        if (payload.length > this.maxPayloadBytes) {
-          throw storeErrors.create('RS_ERR_BATCH_TOO_LARGE', `record of ${payload.length} bytes exceeds the segment size ${this.segmentBytes}`);
-        }
-        const encoded = encodeRecord(seq, payload);
-        records.push(encoded);
-        bytes += encoded.bytes.length;
-      });
+      batch = this.encodeBatch(builders);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    const bytes = batch.bytes.length;
     if (this.bytesOnDisk + this.pendingBytes + bytes > this.maxBytes) {
       return Promise.reject(
         storeErrors.create('RS_ERR_BUFFER_FULL', `buffer is full: ${this.bytesOnDisk + this.pendingBytes} of ${this.maxBytes} bytes used, ${bytes} more requested`, {
@@ -251,12 +302,42 @@ export class DiskBuffer<T> {
       );
     }
     this.nextSeq += builders.length;
-    const seqs = records.map((record) => record.seq);
+    const seqs = Array.from({ length: builders.length }, (_, i) => batch.firstSeq + i);
     return new Promise<number[]>((resolve, reject) => {
-      this.pending.push({ records, bytes, resolve: () => resolve(seqs), reject });
+      this.pending.push({ batch, bytes, resolve: () => resolve(seqs), reject });
       this.pendingBytes += bytes;
       this.scheduleFlush();
     });
+  }
+
+  /** Frames the JSON text of every record of one append into one buffer (UTF-8 written in place, no copy per record). */
+  private encodeBatch(builders: ReadonlyArray<(seq: number) => string>): EncodedBatch {
+    const firstSeq = this.nextSeq;
+    const count = builders.length;
+    const texts = new Array<string>(count);
+    const offsets = new Uint32Array(count + 1);
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const text = builders[i]!(firstSeq + i);
+      const length = Buffer.byteLength(text, 'utf8');
+      if (length > this.maxPayloadBytes) {
+        throw storeErrors.create('RS_ERR_BATCH_TOO_LARGE', `record of ${length} bytes exceeds the segment size ${this.segmentBytes}`);
+      }
+      texts[i] = text;
+      offsets[i] = total;
+      total += RECORD_HEADER_BYTES + length;
+    }
+    offsets[count] = total;
+    const spare = this.spareBacking;
+    const backing = spare && spare.length >= total ? spare : Buffer.allocUnsafe(total);
+    if (backing === spare) this.spareBacking = undefined;
+    const bytes = backing.subarray(0, total);
+    for (let i = 0; i < count; i++) {
+      const at = offsets[i]!;
+      const length = bytes.write(texts[i]!, at + RECORD_HEADER_BYTES, 'utf8');
+      sealRecordAt(bytes, at, firstSeq + i, length);
+    }
+    return { firstSeq, bytes, backing, offsets };
   }
 
   private scheduleFlush(): void {
@@ -293,7 +374,11 @@ export class DiskBuffer<T> {
         groupBytes += next.bytes;
       }
       try {
-        await this.writeDurably(group.flatMap((append) => append.records));
+        await this.writeDurably(group.map((append) => append.batch));
+        // Written (the file system copied the bytes): the largest allocation serves the next append.
+        for (const { batch } of group) {
+          if (batch.backing.length <= MAX_SPARE_BYTES && batch.backing.length > (this.spareBacking?.length ?? 0)) this.spareBacking = batch.backing;
+        }
       } catch (error) {
         this.failStop(error, group);
         return;
@@ -306,15 +391,17 @@ export class DiskBuffer<T> {
   }
 
   /** One write + one fdatasync per segment touched; the last record of each write carries COMMIT. */
-  private async writeDurably(records: EncodedRecord[]): Promise<void> {
-    let chunk: EncodedRecord[] = [];
+  private async writeDurably(batches: EncodedBatch[]): Promise<void> {
+    let chunk: Span[] = [];
     let chunkBytes = 0;
     const flushChunk = async () => {
       if (chunk.length === 0) return;
       const segment = this.segments.at(-1)!;
       const file = await this.activeHandle();
-      markCommit(chunk.at(-1)!);
-      await file.append(chunk.length === 1 ? chunk[0]!.bytes : Buffer.concat(chunk.map((record) => record.bytes), chunkBytes));
+      const last = chunk.at(-1)!;
+      markCommitAt(last.batch.bytes, last.batch.offsets[last.to - 1]!);
+      const pieces = chunk.map((span) => span.batch.bytes.subarray(span.batch.offsets[span.from]!, span.batch.offsets[span.to]!));
+      await file.append(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, chunkBytes));
       segment.writtenBytes += chunkBytes;
       this.bytesOnDisk += chunkBytes;
       await file.datasync();
@@ -322,32 +409,48 @@ export class DiskBuffer<T> {
       chunk = [];
       chunkBytes = 0;
     };
-    for (const record of records) {
-      const segment = this.segments.at(-1);
-      const used = segment ? segment.writtenBytes + chunkBytes : 0;
-      // Seqs inside a segment are consecutive, and we only append to segments of the current format.
-      const previousSeq = chunk.at(-1)?.seq ?? segment?.lastSeq;
-      const fits = segment !== undefined && segment.version === SEGMENT_FORMAT_VERSION && previousSeq! + 1 === record.seq;
-      if (!fits || (used > segment.dataStart && used + record.bytes.length > this.segmentBytes)) {
-        await flushChunk();
-        await this.rotate(record.seq);
+    for (const batch of batches) {
+      const count = batch.offsets.length - 1;
+      let from = 0;
+      while (from < count) {
+        const segment = this.segments.at(-1);
+        const seq = batch.firstSeq + from;
+        // Seqs inside a segment are consecutive, and we only append to segments of the current format.
+        const previousSeq = chunk.length > 0 ? chunkLastSeq(chunk) : segment?.lastSeq;
+        const fits = segment !== undefined && segment.version === SEGMENT_FORMAT_VERSION && previousSeq! + 1 === seq;
+        const used = segment ? segment.writtenBytes + chunkBytes : 0;
+        if (!fits || (used > segment.dataStart && used + recordBytes(batch, from) > this.segmentBytes)) {
+          await flushChunk();
+          await this.rotate(seq);
+        }
+        // Take every following record that still fits this segment (at least one: it is never empty here).
+        let to = from + 1;
+        let spanUsed = this.segments.at(-1)!.writtenBytes + chunkBytes + recordBytes(batch, from);
+        while (to < count && spanUsed + recordBytes(batch, to) <= this.segmentBytes) {
+          spanUsed += recordBytes(batch, to);
+          to += 1;
+        }
+        chunk.push({ batch, from, to });
+        chunkBytes += batch.offsets[to]! - batch.offsets[from]!;
+        from = to;
       }
-      chunk.push(record);
-      chunkBytes += record.bytes.length;
     }
     await flushChunk();
   }
 
-  private markDurable(segment: Segment, records: EncodedRecord[]): void {
+  private markDurable(segment: Segment, spans: Span[]): void {
     const now = Date.now();
-    for (const record of records) {
-      const offset = segment.durableBytes;
-      const lastIndexed = segment.index.at(-1);
-      if (!lastIndexed || offset - lastIndexed.offset >= INDEX_STRIDE_BYTES) segment.index.push({ seq: record.seq, offset, at: now });
-      segment.durableBytes += record.bytes.length;
-      segment.records += 1;
-      segment.lastSeq = record.seq;
-      this.durableSeq = record.seq;
+    for (const { batch, from, to } of spans) {
+      for (let i = from; i < to; i++) {
+        const offset = segment.durableBytes;
+        const lastIndexed = segment.index.at(-1);
+        const seq = batch.firstSeq + i;
+        if (!lastIndexed || offset - lastIndexed.offset >= INDEX_STRIDE_BYTES) segment.index.push({ seq, offset, at: now });
+        segment.durableBytes += recordBytes(batch, i);
+      }
+      segment.records += to - from;
+      segment.lastSeq = batch.firstSeq + to - 1;
+      this.durableSeq = segment.lastSeq;
     }
   }
 
@@ -415,8 +518,10 @@ export class DiskBuffer<T> {
 
   /**
    * Durable records with seq > `afterSeq`, in seq order: at most `maxRecords`, and stopping once
-   * `maxBytes` is reached (always at least one record when there is one). Read from disk. A damaged
-   * record met here is quarantined and reported like one found at open, and reading continues after it.
+   * `maxBytes` is reached (always at least one record when there is one). Read from disk; a record's
+   * payload is parsed only when used (`json` has its bytes). A damaged record met here is quarantined
+   * and reported like one found at open, and reading continues after it. A reader that continues where
+   * the last read stopped (the shipper) starts there without seeking.
    */
   async readFrom(afterSeq: number, maxRecords: number, maxBytes: number): Promise<BufferRecord<T>[]> {
     if (this.state === 'closed') throw storeErrors.create('RS_ERR_BUFFER_CLOSED', 'the buffer is closed');
@@ -424,28 +529,65 @@ export class DiskBuffer<T> {
       const out: BufferRecord<T>[] = [];
       let bytes = 0;
       const limitSeq = this.durableSeq;
+      const wanted = afterSeq + 1;
       for (const segment of [...this.segments]) {
         if (segment.lastSeq <= afterSeq || segment.records === 0) continue;
-        const full = await this.readSegment(segment, seekPoint(segment, afterSeq + 1), (record) => {
-          if (record.seq <= afterSeq || record.seq > limitSeq) return true;
+        const averageBytes = (segment.durableBytes - segment.dataStart) / segment.records;
+        const readSize = () => clamp(Math.min(maxBytes - bytes + averageBytes, (maxRecords - out.length) * averageBytes * 1.25), MIN_READ_BYTES, MAX_READ_BYTES);
+        const visit = (record: BufferRecord<T>) => {
+          if (record.seq > limitSeq) return false;
           out.push(record);
           bytes += record.bytes;
           return out.length < maxRecords && bytes < maxBytes;
-        });
-        if (!full) break;
+        };
+        const result = await this.readSegment(segment, this.startOf(segment, wanted), wanted, readSize, visit, await this.readerFor(segment));
+        // Stopped at a record past limitSeq: that record was not taken, so the next read starts at it.
+        if (!result.stopped || out.at(-1)?.seq === result.next.seq - 1) this.readPosition = { segment, ...result.next };
+        if (result.stopped) break;
       }
       return out;
     });
   }
 
-  /** Visits the durable records of `segment` from `from`; `visit` returns false to stop. Returns false if stopped. */
-  private async readSegment(segment: Segment, from: { offset: number; seq: number }, visit: (record: BufferRecord<T>) => boolean): Promise<boolean> {
-    const end = segment.durableBytes;
+  /** The read handle of `segment`, kept open between reads (under segmentLock only: nobody else closes it mid-read). */
+  private async readerFor(segment: Segment): Promise<BufferFile> {
+    if (this.reader?.segment === segment) return this.reader.file;
+    await this.closeReader();
     const file = await this.fs.open(segment.path, 'read');
+    this.reader = { segment, file };
+    return file;
+  }
+
+  private async closeReader(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.file.close().catch(() => undefined);
+  }
+
+  private startOf(segment: Segment, seq: number): { offset: number; seq: number } {
+    const last = this.readPosition;
+    if (last && last.segment === segment && last.seq === seq) return { offset: last.offset, seq };
+    return seekPoint(segment, seq);
+  }
+
+  /**
+   * Visits the durable records of `segment` from `from` whose seq is ≥ `minSeq`; `visit` returns false
+   * to stop. Returns whether it was stopped, and where the next record starts (after the last visited).
+   */
+  private async readSegment(
+    segment: Segment,
+    from: { offset: number; seq: number },
+    minSeq: number,
+    readSize: () => number,
+    visit: (record: BufferRecord<T>) => boolean,
+    shared?: BufferFile,
+  ): Promise<{ stopped: boolean; next: { offset: number; seq: number } }> {
+    const end = segment.durableBytes;
+    const file = shared ?? (await this.fs.open(segment.path, 'read'));
     try {
       let position = from.offset;
       let expectedSeq = from.seq;
-      let readSize = READ_CHUNK_BYTES;
+      let size = readSize();
       while (position < end) {
         const known = segment.damaged.find((range) => range.offset === position);
         if (known) {
@@ -453,41 +595,45 @@ export class DiskBuffer<T> {
           expectedSeq = known.nextSeq ?? expectedSeq;
           continue;
         }
-        const chunk = await file.read(position, Math.min(end - position, readSize));
+        const chunk = await file.read(position, Math.min(end - position, size));
         let cursor = 0;
         let damagedAt: number | undefined;
         while (cursor < chunk.length) {
-          const decoded = decodeRecordAt(chunk, cursor, this.maxPayloadBytes, segment.version);
-          if (decoded.kind === 'incomplete' && position + cursor + decoded.needed <= end) break;
-          const payload = decoded.kind === 'record' && decoded.seq >= expectedSeq ? parseJson<T>(decoded.payload) : undefined;
-          if (decoded.kind !== 'record' || payload === undefined) {
+          const recordEnd = checkRecordAt(chunk, cursor, this.maxPayloadBytes, segment.version);
+          if (recordEnd === INCOMPLETE) {
+            const decoded = decodeRecordAt(chunk, cursor, this.maxPayloadBytes, segment.version);
+            if (decoded.kind === 'incomplete' && position + cursor + decoded.needed <= end) break;
+          }
+          const seq = recordEnd > 0 ? readSeq(chunk, cursor + 8) : 0;
+          if (recordEnd <= 0 || seq < expectedSeq) {
             damagedAt = position + cursor;
             break;
           }
-          const record: BufferRecord<T> = { seq: decoded.seq, payload: payload.value, bytes: decoded.end - cursor };
-          cursor = decoded.end;
-          expectedSeq = decoded.seq + 1;
-          if (!visit(record)) return false;
+          if (seq >= minSeq && !visit(new StoredRecord<T>(seq, recordEnd - cursor, chunk, cursor + RECORD_HEADER_BYTES, recordEnd))) {
+            return { stopped: true, next: { offset: position + recordEnd, seq: seq + 1 } };
+          }
+          cursor = recordEnd;
+          expectedSeq = seq + 1;
         }
         if (damagedAt !== undefined) {
           const skipped = segment.damaged.find((range) => range.offset === damagedAt) ?? (await this.quarantineOnRead(segment, file, damagedAt, expectedSeq));
           position = skipped.end;
           expectedSeq = skipped.nextSeq ?? expectedSeq;
-          readSize = READ_CHUNK_BYTES;
+          size = readSize();
           continue;
         }
         if (cursor === 0) {
           // One record bigger than the chunk: read exactly it next time.
           const decoded = decodeRecordAt(chunk, 0, this.maxPayloadBytes, segment.version);
-          readSize = decoded.kind === 'incomplete' ? decoded.needed : READ_CHUNK_BYTES;
+          size = decoded.kind === 'incomplete' ? decoded.needed : readSize();
           continue;
         }
         position += cursor;
-        readSize = READ_CHUNK_BYTES;
+        size = readSize();
       }
-      return true;
+      return { stopped: false, next: { offset: position, seq: expectedSeq } };
     } finally {
-      await file.close();
+      if (!shared) await file.close();
     }
   }
 
@@ -568,28 +714,43 @@ export class DiskBuffer<T> {
     });
   }
 
+  /**
+   * Runs under ackLock (or alone at open), so deletions never race each other. Readers are held off
+   * (segmentLock) only around the unlink: `beforeSegmentDelete` (the receipt index fsyncing the
+   * segment's keys, reading the segment only when its memory lacks some) runs while readers go on
+   * past the cursor, never in this acked segment.
+   */
   private async deleteAckedSegments(): Promise<void> {
-    await this.segmentLock.run(async () => {
-      let deleted = 0;
-      try {
-        while (this.segments.length > 1 && this.segments[0]!.lastSeq <= this.ackedSeq) {
-          const segment = this.segments[0]!;
-          if (this.options.beforeSegmentDelete) {
-            const records: BufferRecord<T>[] = [];
-            await this.readSegment(segment, { offset: segment.dataStart, seq: segment.firstSeq }, (record) => records.push(record) > 0);
-            await this.options.beforeSegmentDelete(records);
-          }
+    let deleted = 0;
+    try {
+      while (this.segments.length > 1 && this.segments[0]!.lastSeq <= this.ackedSeq) {
+        const segment = this.segments[0]!;
+        if (this.options.beforeSegmentDelete) {
+          await this.options.beforeSegmentDelete({
+            firstSeq: segment.firstSeq,
+            lastSeq: segment.lastSeq,
+            complete: segment.damaged.length === 0 && segment.records === segment.lastSeq - segment.firstSeq + 1,
+            records: async () => {
+              const records: BufferRecord<T>[] = [];
+              await this.readSegment(segment, { offset: segment.dataStart, seq: segment.firstSeq }, segment.firstSeq, () => MAX_READ_BYTES, (record) => records.push(record) > 0);
+              return records;
+            },
+          });
+        }
+        await this.segmentLock.run(async () => {
+          if (this.reader?.segment === segment) await this.closeReader();
           await this.fs.unlink(segment.path);
           this.segments.shift();
+          if (this.readPosition?.segment === segment) this.readPosition = undefined;
           this.bytesOnDisk -= segment.writtenBytes;
-          deleted += 1;
-        }
-        if (deleted > 0) await this.fs.fsyncDir(this.dir);
-      } catch (error) {
-        // Not data loss: the cursor already covers it; the segment stays (or comes back) and is deleted on the next ack or open.
-        this.logger.warn({ err: error }, 'could not delete a fully acked segment; will retry');
+        });
+        deleted += 1;
       }
-    });
+      if (deleted > 0) await this.fs.fsyncDir(this.dir);
+    } catch (error) {
+      // Not data loss: the cursor already covers it; the segment stays (or comes back) and is deleted on the next ack or open.
+      this.logger.warn({ err: error }, 'could not delete a fully acked segment; will retry');
+    }
   }
 
   // ── stats and lifecycle ───────────────────────────────────────────────────────────────────────
@@ -629,7 +790,7 @@ export class DiskBuffer<T> {
       await this.flushing;
     }
     await this.ackLock.run(async () => undefined);
-    await this.segmentLock.run(async () => undefined);
+    await this.segmentLock.run(() => this.closeReader());
     this.state = 'closed';
     await this.activeFile?.close().catch(() => undefined);
     this.activeFile = undefined;
@@ -739,7 +900,7 @@ export class DiskBuffer<T> {
     if (!lastIndexed || record.offset - lastIndexed.offset >= INDEX_STRIDE_BYTES) {
       segment.index.push({ seq: record.seq, offset: record.offset, at: appendedAtOf(parsed?.value) });
     }
-    if (this.options.onRecoveredRecord && parsed) this.options.onRecoveredRecord({ seq: record.seq, payload: parsed.value, bytes: record.length });
+    if (this.options.onRecoveredRecord && parsed) this.options.onRecoveredRecord(StoredRecord.parsed(record.seq, record.length, record.payload, parsed.value));
   }
 }
 
@@ -765,6 +926,19 @@ function seekPoint(segment: Segment, seq: number): { offset: number; seq: number
   const entry = segment.index[indexPosition(segment, seq)];
   if (!entry || entry.seq > seq) return { offset: segment.dataStart, seq: segment.firstSeq };
   return { offset: entry.offset, seq: entry.seq };
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, Math.ceil(value)));
+}
+
+function recordBytes(batch: EncodedBatch, i: number): number {
+  return batch.offsets[i + 1]! - batch.offsets[i]!;
+}
+
+function chunkLastSeq(chunk: Span[]): number {
+  const last = chunk.at(-1)!;
+  return last.batch.firstSeq + last.to - 1;
 }
 
 function parseJson<T>(payload: Buffer): { value: T } | undefined {

@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 export type OpenMode = 'create' | 'append' | 'read' | 'readwrite' | 'replace';
 
 export interface BufferFile {
-  /** Writes `data` at the end of the file. Not durable until `datasync` resolves. */
+  /** Writes `data` at the end of the file. Not durable until `datasync` resolves. The caller reuses `data` once this resolves: keep a copy, never the reference. */
   append(data: Uint8Array): Promise<void>;
   /** Reads up to `length` bytes at `position`; fewer at end of file. */
   read(position: number, length: number): Promise<Buffer>;

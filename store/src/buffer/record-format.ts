@@ -49,18 +49,45 @@ export interface EncodedRecord {
 
 export function encodeRecord(seq: number, payload: Uint8Array): EncodedRecord {
   const bytes = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
-  bytes.writeUInt32LE(payload.length, 0);
-  bytes.writeBigUInt64LE(BigInt(seq), 8);
   bytes.set(payload, RECORD_HEADER_BYTES);
-  const bodyCrc = crc32c(bytes.subarray(8));
-  bytes.writeUInt32LE(crc32c(bytes.subarray(0, 4), bodyCrc), 4);
+  const bodyCrc = sealRecordAt(bytes, 0, seq, payload.length);
   return { seq, bytes, bodyCrc };
+}
+
+/**
+ * Writes the header of the record whose payload already sits at `offset + 16` in `bytes` (no COMMIT),
+ * checksum included; returns the body checksum. Lets an append encode a whole batch into one buffer.
+ */
+export function sealRecordAt(bytes: Buffer, offset: number, seq: number, payloadLength: number): number {
+  bytes.writeUInt32LE(payloadLength, offset);
+  writeSeq(bytes, offset + 8, seq);
+  const bodyCrc = crc32c(bytes.subarray(offset + 8, offset + RECORD_HEADER_BYTES + payloadLength));
+  bytes.writeUInt32LE(extendCrc32c(bodyCrc, bytes, offset), offset + 4);
+  return bodyCrc;
 }
 
 /** Sets COMMIT on the record (the last of a write) and re-seals its checksum. */
 export function markCommit(record: EncodedRecord): void {
   record.bytes.writeUInt32LE((record.bytes.readUInt32LE(0) | COMMIT_BIT) >>> 0, 0);
-  record.bytes.writeUInt32LE(crc32c(record.bytes.subarray(0, 4), record.bodyCrc), 4);
+  record.bytes.writeUInt32LE(extendCrc32c(record.bodyCrc, record.bytes, 0), 4);
+}
+
+/** `markCommit` for a v2 record inside a larger buffer (its body checksum is computed again: once per write). */
+export function markCommitAt(bytes: Buffer, offset: number): void {
+  const length = bytes.readUInt32LE(offset) & LENGTH_MASK;
+  const bodyCrc = crc32c(bytes.subarray(offset + 8, offset + RECORD_HEADER_BYTES + length));
+  bytes.writeUInt32LE((length | COMMIT_BIT) >>> 0, offset);
+  bytes.writeUInt32LE(extendCrc32c(bodyCrc, bytes, offset), offset + 4);
+}
+
+/** u64 seq without a BigInt per record (seqs stay below 2^53). */
+function writeSeq(bytes: Buffer, at: number, seq: number): void {
+  bytes.writeUInt32LE(seq % 0x1_0000_0000, at);
+  bytes.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 4);
+}
+
+export function readSeq(bytes: Buffer, at: number): number {
+  return bytes.readUInt32LE(at) + bytes.readUInt32LE(at + 4) * 0x1_0000_0000;
 }
 
 export type DecodedRecord =
@@ -75,17 +102,59 @@ export type DecodedRecord =
 
 /** Decodes the record starting at `offset` in `bytes` (which holds the file from some position on). */
 export function decodeRecordAt(bytes: Buffer, offset: number, maxPayloadBytes: number, version: FormatVersion = 2): DecodedRecord {
+  const end = checkRecordAt(bytes, offset, maxPayloadBytes, version);
+  if (end > 0) {
+    const commit = version === 2 && (bytes.readUInt32LE(offset) & COMMIT_BIT) !== 0;
+    return { kind: 'record', seq: readSeq(bytes, offset + 8), payload: bytes.subarray(offset + RECORD_HEADER_BYTES, end), end, commit };
+  }
+  if (end === IMPLAUSIBLE) return { kind: 'implausible' };
   if (bytes.length - offset < RECORD_HEADER_BYTES) return { kind: 'incomplete', needed: RECORD_HEADER_BYTES };
-  const word = bytes.readUInt32LE(offset);
-  const commit = version === 2 && (word & COMMIT_BIT) !== 0;
-  const length = version === 2 ? word & LENGTH_MASK : word;
-  if (length === 0 || length > maxPayloadBytes) return { kind: 'implausible' };
+  const length = recordLengthAt(bytes, offset, version);
+  if (end === INCOMPLETE) return { kind: 'incomplete', needed: RECORD_HEADER_BYTES + length };
+  return { kind: 'corrupt', end: offset + RECORD_HEADER_BYTES + length };
+}
+
+/** `checkRecordAt` results other than a record's end offset. */
+export const INCOMPLETE = -1;
+export const CORRUPT = -2;
+export const IMPLAUSIBLE = -3;
+
+/**
+ * The allocation-light form of `decodeRecordAt` for the read loop: the end offset of the intact record
+ * at `offset`, or INCOMPLETE / CORRUPT / IMPLAUSIBLE. Same checks, no result object.
+ */
+export function checkRecordAt(bytes: Buffer, offset: number, maxPayloadBytes: number, version: FormatVersion = 2): number {
+  if (bytes.length - offset < RECORD_HEADER_BYTES) return INCOMPLETE;
+  const length = recordLengthAt(bytes, offset, version);
+  if (length === 0 || length > maxPayloadBytes) return IMPLAUSIBLE;
   const end = offset + RECORD_HEADER_BYTES + length;
-  if (end > bytes.length) return { kind: 'incomplete', needed: RECORD_HEADER_BYTES + length };
+  if (end > bytes.length) return INCOMPLETE;
   const bodyCrc = crc32c(bytes.subarray(offset + 8, end));
-  const crc = version === 2 ? crc32c(bytes.subarray(offset, offset + 4), bodyCrc) : bodyCrc;
-  if (crc !== bytes.readUInt32LE(offset + 4)) return { kind: 'corrupt', end };
-  return { kind: 'record', seq: Number(bytes.readBigUInt64LE(offset + 8)), payload: bytes.subarray(offset + RECORD_HEADER_BYTES, end), end, commit };
+  const crc = version === 2 ? extendCrc32c(bodyCrc, bytes, offset) : bodyCrc;
+  return crc === bytes.readUInt32LE(offset + 4) ? end : CORRUPT;
+}
+
+function recordLengthAt(bytes: Buffer, offset: number, version: FormatVersion): number {
+  const word = bytes.readUInt32LE(offset);
+  return version === 2 ? word & LENGTH_MASK : word;
+}
+
+/** Castagnoli table for the 4-byte length word: cheaper in JS than a native call per record. */
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** crc32c(bytes[at..at+4], seeded with `crc`): the same value as `crc32c(bytes.subarray(at, at + 4), crc)`. */
+export function extendCrc32c(crc: number, bytes: Uint8Array, at: number): number {
+  let c = ~crc;
+  for (let i = at; i < at + 4; i++) c = CRC32C_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 /**
@@ -102,10 +171,9 @@ export function findNextRecord(
   version: FormatVersion,
 ): { offset: number; seq: number } | undefined {
   for (let offset = from; offset + RECORD_HEADER_BYTES <= bytes.length; offset++) {
-    const seqField = bytes.readUInt32LE(offset + 8) + bytes.readUInt32LE(offset + 12) * 0x1_0000_0000;
+    const seqField = readSeq(bytes, offset + 8);
     if (seqField < minSeq || seqField > maxSeq) continue;
-    const decoded = decodeRecordAt(bytes, offset, maxPayloadBytes, version);
-    if (decoded.kind === 'record') return { offset, seq: decoded.seq };
+    if (checkRecordAt(bytes, offset, maxPayloadBytes, version) > 0) return { offset, seq: seqField };
   }
   return undefined;
 }

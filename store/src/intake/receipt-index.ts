@@ -7,9 +7,11 @@
  *    exactly when the append is (same bytes, same fsync); a 202 is only sent after that fsync. The
  *    buffer hands every record it finds at open to `remember` (its `onRecoveredRecord` hook), so the
  *    store reads its buffer once at start, not twice.
- * 2. In `receipts.log`, once its segment is about to be deleted: the buffer calls `persist` with every
- *    record of a fully acked segment BEFORE unlinking it, and `persist` resolves only after an
- *    fdatasync. A crash between the two leaves the key in both places; the Map dedupes.
+ * 2. In `receipts.log`, once its segment is about to be deleted: the buffer calls `persistSegment` for
+ *    a fully acked segment BEFORE unlinking it, and it resolves only after an fdatasync. The lines come
+ *    from memory when every seq of the segment is a live key (no record parsed), else from the
+ *    segment's records; the same lines either way. A crash between the two leaves the key in both
+ *    places; the index dedupes.
  * 3. In memory only, while the append is in flight: `reserve` registers the key synchronously when the
  *    seq is assigned, with the append's durability promise. A concurrent retry waits on that promise;
  *    if the append fails, the reservation is dropped and both requests get the error (nothing stored).
@@ -20,8 +22,9 @@
  * A key is recognised for `retentionMs` after its sale was received (RS_IDEMPOTENCY_RETENTION_HOURS,
  * default 7 days) AND while it is among the newest `maxKeys` receipts (default 100,000 — about 20 days
  * of a busy 5,000-receipt-a-day shop), whichever ends first, whether or not the sale is still in the
- * buffer: memory is bounded by `maxKeys`, never by how much is buffered. Measured ≈ 270 bytes per key
- * (Node 20, UUIDv7 event ids, 22-character receipt numbers), so ≈ 27 MB at the default cap, plus the
+ * buffer: memory is bounded by `maxKeys`, never by how much is buffered. A key is its string plus one
+ * slot of typed arrays (receipt-ring.ts), no object per key: measured ≈ 130 bytes per key with
+ * 45-character keys, ≈ 13 MB at the default cap (a Map of entry objects took ≈ 290), plus the
  * keys of appends in flight (bounded by intake's requests in flight). A POS retry
  * past the window is appended again (a new event_id; reconciliation reports the receipt twice).
  * receipts.log holds at most about 2 × maxKeys lines: it is compacted (atomic rewrite) when expired or
@@ -30,8 +33,10 @@
 import { join } from 'node:path';
 import type { SaleEvent } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
-import type { BufferFileSystem } from '../buffer/index.ts';
+import type { AckedSegment, BufferFileSystem } from '../buffer/index.ts';
 import { writeFileAtomically } from '../buffer/file-system.ts';
+import { ReceiptLineWriter } from './receipt-line.ts';
+import { ReceiptRing } from './receipt-ring.ts';
 
 export const RECEIPTS_FILE = 'receipts.log';
 
@@ -74,8 +79,8 @@ const READ_CHUNK_BYTES = 256 * 1024;
 const DURABLE: Promise<void> = Promise.resolve();
 
 export class ReceiptIndex {
-  /** Durable keys, oldest first (Map keeps insertion order). */
-  private readonly entries = new Map<string, ReceiptEntry>();
+  /** Durable keys, oldest first. */
+  private readonly entries: ReceiptRing;
   private readonly inFlight = new Map<string, InFlightReceipt>();
   private fileLines = 0;
   private readonly path: string;
@@ -89,6 +94,7 @@ export class ReceiptIndex {
     this.path = join(dir, RECEIPTS_FILE);
     this.now = options.now ?? Date.now;
     this.maxKeys = options.maxKeys ?? 100_000;
+    this.entries = new ReceiptRing(this.maxKeys);
   }
 
   /** Loads receipts.log; the buffer then adds the keys still in it through `remember`. */
@@ -112,16 +118,29 @@ export class ReceiptIndex {
 
   /** Registers a key whose append is in flight; kept once `durable` resolves, dropped if it rejects. */
   reserve(key: string, entry: ReceiptEntry, durable: Promise<unknown>): void {
+    this.reserveAll([{ key, entry }], durable);
+  }
+
+  /** `reserve` for the keys of one append: one settlement for all of them, not one per key. */
+  reserveAll(reservations: ReadonlyArray<{ key: string; entry: ReceiptEntry }>, durable: Promise<unknown>): void {
     const settled = durable.then(() => undefined);
-    this.inFlight.set(key, { ...entry, durable: settled });
+    const held: InFlightReceipt[] = reservations.map(({ key, entry }) => {
+      const receipt = { event_id: entry.event_id, seq: entry.seq, at: entry.at, durable: settled };
+      this.inFlight.set(key, receipt);
+      return receipt;
+    });
     settled.then(
       () => {
-        if (this.inFlight.get(key)?.event_id !== entry.event_id) return;
-        this.inFlight.delete(key);
-        this.add(key, entry);
+        reservations.forEach(({ key, entry }, i) => {
+          if (this.inFlight.get(key) !== held[i]) return;
+          this.inFlight.delete(key);
+          this.add(key, entry);
+        });
       },
       () => {
-        if (this.inFlight.get(key)?.event_id === entry.event_id) this.inFlight.delete(key);
+        reservations.forEach(({ key }, i) => {
+          if (this.inFlight.get(key) === held[i]) this.inFlight.delete(key);
+        });
       },
     );
   }
@@ -133,29 +152,57 @@ export class ReceiptIndex {
     this.add(receiptKey(event.sale), { event_id: event.event_id, seq: event.seq, at });
   }
 
-  /** The buffer's beforeSegmentDelete hook: durably records the keys of events about to leave the buffer. */
+  /**
+   * The buffer's beforeSegmentDelete hook: durably records the keys of the segment's events. When every
+   * seq of the segment is a live key here (the usual case: intake reserved them), the lines are written
+   * from memory; else (keys evicted or expired, damage, records not appended by intake) from the
+   * records read back. Both give the same lines: a key's entry here is what its record holds.
+   */
+  async persistSegment(segment: AckedSegment<SaleEvent>): Promise<void> {
+    if (segment.complete) {
+      const cutoff = this.now() - this.options.retentionMs;
+      const writer = new ReceiptLineWriter(segment.lastSeq - segment.firstSeq + 1);
+      const known = this.entries.visitSeqs(segment.firstSeq, segment.lastSeq, (key, ids, idAt, oddId, seq, at) => {
+        if (at >= cutoff) writer.add(key, ids, idAt, oddId, seq, at);
+      });
+      // Every key written is live here already: nothing to add, as `persist` would find too.
+      if (known) return this.appendLines(writer.text(), writer.lines);
+    }
+    await this.persist((await segment.records()).map((record) => record.payload));
+  }
+
+  /** Durably records the keys of events about to leave the buffer. */
   async persist(events: SaleEvent[]): Promise<void> {
     const cutoff = this.now() - this.options.retentionMs;
     const lines = events.map((event) => this.lineFor(event)).filter((line) => line.a >= cutoff);
-    if (lines.length === 0) return;
+    await this.appendLines(Buffer.from(lines.map(lineText).join(''), 'utf8'), lines.length, () => {
+      for (const line of lines) if (!this.entries.has(line.k)) this.add(line.k, { event_id: line.e, seq: line.s, at: line.a });
+    });
+  }
+
+  /**
+   * Appends lines to receipts.log and makes them durable, then `remember`s their keys, drops expired
+   * keys and compacts when due (in that order: a compaction rewrites the file from memory, so every
+   * key written must be in memory before it).
+   */
+  private async appendLines(text: Buffer, lines: number, remember?: () => void): Promise<void> {
+    if (lines === 0) return;
     const file = await this.options.fs.open(this.path, 'append');
     try {
-      await file.append(Buffer.from(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), 'utf8'));
+      await file.append(text);
       await file.datasync();
     } finally {
       await file.close();
     }
     await this.options.fs.fsyncDir(this.dir);
-    this.fileLines += lines.length;
-    for (const line of lines) if (!this.entries.has(line.k)) this.add(line.k, { event_id: line.e, seq: line.s, at: line.a });
+    this.fileLines += lines;
+    remember?.();
     this.pruneExpired();
     if (this.fileLines > COMPACT_MIN_LINES && this.fileLines > 2 * this.entries.size) await this.compact();
   }
 
   private add(key: string, entry: ReceiptEntry): void {
-    this.entries.delete(key); // re-inserted as the newest
-    this.entries.set(key, entry);
-    while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.add(key, entry); // re-inserted as the newest; the oldest goes past maxKeys
   }
 
   private lineFor(event: SaleEvent): ReceiptLine {
@@ -213,17 +260,19 @@ export class ReceiptIndex {
   /** Drops keys past retention from the oldest end. */
   private pruneExpired(): void {
     const cutoff = this.now() - this.options.retentionMs;
-    for (const [key, entry] of this.entries) {
-      if (entry.at >= cutoff) return;
-      this.entries.delete(key);
-    }
+    this.entries.forgetBefore(cutoff);
   }
 
   private async compact(): Promise<void> {
     const lines: string[] = [];
-    for (const [key, entry] of this.entries) lines.push(`${JSON.stringify({ k: key, e: entry.event_id, s: entry.seq, a: entry.at } satisfies ReceiptLine)}\n`);
+    for (const [key, entry] of this.entries.entries()) lines.push(lineText({ k: key, e: entry.event_id, s: entry.seq, a: entry.at }));
     await writeFileAtomically(this.options.fs, this.dir, this.path, Buffer.from(lines.join(''), 'utf8'));
     this.options.logger.info({ file: this.path, lines: lines.length, droppedLines: this.fileLines - lines.length }, 'compacted receipts.log');
     this.fileLines = lines.length;
   }
+}
+
+/** One line of receipts.log: the text JSON.stringify(line) gives, field by field. */
+function lineText(line: ReceiptLine): string {
+  return `{"k":${JSON.stringify(line.k)},"e":${JSON.stringify(line.e)},"s":${JSON.stringify(line.s)},"a":${JSON.stringify(line.a)}}\n`;
 }

@@ -8,6 +8,7 @@ import { newEventId, newTraceId, parseSale, type FieldIssue, type Sale, type Sal
 import { withTrace, type Logger } from '@retail-sync/libs/log';
 import type { DiskBuffer } from '../buffer/index.ts';
 import { receiptKey, type ReceiptIndex } from './receipt-index.ts';
+import { SaleEventJson, saleJson } from './sale-event-json.ts';
 
 export type SaleResult =
   | { index: number; status: 'accepted'; event_id: string; seq: number }
@@ -29,7 +30,11 @@ export interface SaleIntakeDeps {
 interface NewSale {
   index: number;
   key: string;
-  event: Omit<SaleEvent, 'seq'> & { seq: number };
+  eventId: string;
+  traceId: string;
+  /** Assigned by the append (0 until then). */
+  seq: number;
+  sale: Sale;
 }
 
 export class SaleIntake {
@@ -59,37 +64,43 @@ export class SaleIntake {
       if (known) duplicates.push({ index, entry: known });
       else if (inThisRequest) duplicates.push({ index, entry: inThisRequest });
       else {
-        const sale: NewSale = {
-          index,
-          key,
-          event: { event_id: newEventId(), store_id: storeId, seq: 0, received_at: receivedAt, trace_id: newTraceId(), sale: checked },
-        };
+        const sale: NewSale = { index, key, eventId: newEventId(), traceId: newTraceId(), seq: 0, sale: checked };
         fresh.push(sale);
         freshByKey.set(key, sale);
       }
     });
 
     if (fresh.length > 0) {
-      // Seqs are assigned inside append() before it returns; the builders copy them into our events.
-      const durable = buffer.append(
+      // Seqs are assigned inside appendJson() before it returns; the builders copy them into our sales.
+      // Each record is the text of JSON.stringify(SaleEvent), built from parts (sale-event-json.ts).
+      const records = new SaleEventJson(storeId, receivedAt);
+      const durable = buffer.appendJson(
         fresh.map((sale) => (seq: number) => {
-          sale.event.seq = seq;
-          return sale.event;
+          sale.seq = seq;
+          return records.record(sale.eventId, seq, sale.traceId, saleJson(sale.sale));
         }),
       );
-      for (const sale of fresh) receipts.reserve(sale.key, { event_id: sale.event.event_id, seq: sale.event.seq, at: Date.parse(receivedAt) }, durable);
+      const at = Date.parse(receivedAt);
+      receipts.reserveAll(
+        fresh.map((sale) => ({ key: sale.key, entry: { event_id: sale.eventId, seq: sale.seq, at } })),
+        durable,
+      );
       await durable;
+      // A child logger per sale costs more than the rest of intake: only when debug lines are wanted.
+      const traced = this.deps.logger.isLevelEnabled('debug');
       for (const sale of fresh) {
-        results[sale.index] = { index: sale.index, status: 'accepted', event_id: sale.event.event_id, seq: sale.event.seq };
-        withTrace(this.deps.logger, sale.event.trace_id, { event_id: sale.event.event_id, seq: sale.event.seq, terminal_id: sale.event.sale.terminal_id, receipt_no: sale.event.sale.receipt_no }).debug(
-          'sale accepted',
-        );
+        results[sale.index] = { index: sale.index, status: 'accepted', event_id: sale.eventId, seq: sale.seq };
+        if (traced) {
+          withTrace(this.deps.logger, sale.traceId, { event_id: sale.eventId, seq: sale.seq, terminal_id: sale.sale.terminal_id, receipt_no: sale.sale.receipt_no }).debug(
+            'sale accepted',
+          );
+        }
       }
     }
 
     for (const { index, entry } of duplicates) {
-      if ('event' in entry) {
-        results[index] = { index, status: 'duplicate', event_id: entry.event.event_id, seq: entry.event.seq };
+      if ('eventId' in entry) {
+        results[index] = { index, status: 'duplicate', event_id: entry.eventId, seq: entry.seq };
       } else {
         await entry.durable; // the original may still be in flight; report it only once it is on disk
         results[index] = { index, status: 'duplicate', event_id: entry.event_id, seq: entry.seq };

@@ -5,10 +5,13 @@
  *
  * Limits at the edge: bodies only as application/json in UTF-8 (415 otherwise), at most
  * RS_INTAKE_BODY_LIMIT_BYTES and RS_INTAKE_MAX_SALES_PER_REQUEST (413), nesting and duplicate keys
- * refused (strict-json.ts), a per-terminal request rate (429, @fastify/rate-limit), and a deadline for
- * receiving a whole request (408, slow clients).
+ * refused (strict-json.ts), a per-terminal request rate (429, @fastify/rate-limit), a deadline for
+ * receiving a whole request (408, slow clients), and 503 while the process is under pressure
+ * (event-loop delay or heap, @fastify/under-pressure), so an overloaded store sheds sales it could
+ * not take durably in time instead of queueing them until it falls over.
  */
 import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorCode, RetailSyncError } from '@retail-sync/libs/errors';
 import type { Logger } from '@retail-sync/libs/log';
@@ -40,13 +43,20 @@ export interface IntakeServerOptions {
   rateLimit?: { max: number; windowMs: number };
   /** Time a client has to send a whole request (RS_INTAKE_REQUEST_TIMEOUT_MS). @default 30000 */
   requestTimeoutMs?: number;
+  /**
+   * Past either limit POST /v1/sales answers 503 RS_ERR_OVERLOADED + Retry-After before reading the
+   * body (@fastify/under-pressure); other routes are exempt. 0 = that check off. @default both off
+   */
+  pressure?: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; sampleIntervalMs?: number };
   logger: Logger;
   /** Served on GET /metrics when given. */
   metrics?: Registry;
 }
 
 /** Seconds a POS should wait before retrying, by error code. */
-const RETRY_AFTER_SECONDS: Record<string, number> = { RS_ERR_BUFFER_FULL: 5, RS_ERR_BUFFER_IO: 30, RS_ERR_BUFFER_CLOSED: 5 };
+const RETRY_AFTER_SECONDS: Record<string, number> = { RS_ERR_BUFFER_FULL: 5, RS_ERR_BUFFER_IO: 30, RS_ERR_BUFFER_CLOSED: 5, RS_ERR_OVERLOADED: 5 };
+/** How often a store under pressure logs that it refuses sales (one line per episode, not per request). */
+const PRESSURE_LOG_INTERVAL_MS = 10_000;
 
 function badBody(rule: string, field = '(body)'): RetailSyncError {
   return storeErrors.create('RS_ERR_BAD_BODY', `request ${field === '(body)' ? 'body' : field} ${rule}`, { details: { issues: [{ field, rule }] } });
@@ -163,6 +173,23 @@ export function buildIntakeServer(options: IntakeServerOptions): FastifyInstance
           details: { issues: [{ field: '(request)', rule: `at most ${context.max} requests per ${limit.windowMs} ms per terminal (${TERMINAL_HEADER})` }] },
         }),
     });
+    // After the limiter: its onRequest hook runs first, then this one answers 503 (the route then never runs).
+    const pressure = options.pressure;
+    if (pressure && (pressure.maxEventLoopDelayMs > 0 || pressure.maxHeapUsedBytes > 0)) {
+      let loggedAt = -Infinity;
+      await scoped.register(underPressure, {
+        maxEventLoopDelay: pressure.maxEventLoopDelayMs,
+        maxHeapUsedBytes: pressure.maxHeapUsedBytes,
+        sampleInterval: pressure.sampleIntervalMs ?? 1000,
+        pressureHandler: (_request, reply, type, value) => {
+          if (performance.now() - loggedAt >= PRESSURE_LOG_INTERVAL_MS) {
+            loggedAt = performance.now();
+            logger.warn({ type, value }, 'store under pressure: answering 503 to POST /v1/sales');
+          }
+          void sendError(reply, storeErrors.create('RS_ERR_OVERLOADED', `the store is under pressure (${type}); retry later`));
+        },
+      });
+    }
     scoped.post('/v1/sales', async (request, reply) => {
       // A fail-stopped buffer takes nothing, not even a retry we could answer from the receipt index:
       // the POS keeps every sale until the store is repaired and restarted.
@@ -187,7 +214,8 @@ export function buildIntakeServer(options: IntakeServerOptions): FastifyInstance
     });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // pid: a supervisor that spawned this process can tell it answered, not another process on a reused port.
+  app.get('/healthz', async () => ({ status: 'ok', pid: process.pid }));
 
   app.get('/readyz', async (_request, reply) => {
     const status = options.status();

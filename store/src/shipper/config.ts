@@ -18,6 +18,8 @@ export const shipperConfigShape = {
   RS_SHIP_BATCH_MAX_EVENTS: env.int(500, 1, 10_000),
   /** Bytes of events per ShipBatch at most (stay below gRPC's 4 MiB message limit). @default 1048576 */
   RS_SHIP_BATCH_MAX_BYTES: env.int(1024 * 1024, 1024, 3 * 1024 * 1024),
+  /** ShipBatches on the stream awaiting their ack at most (acks come back in order; the cursor still moves only over a contiguous acked prefix). @default 3 */
+  RS_SHIP_MAX_BATCHES_IN_FLIGHT: env.int(3, 1, 16),
   /** How long to wait for central's ShipAck before giving up on the stream. @default 30000 */
   RS_SHIP_ACK_TIMEOUT_MS: env.int(30_000, 100),
   /** How long to wait for a connection to an endpoint. @default 5000 */

@@ -1,7 +1,8 @@
 /**
  * A fake of central's Ingest service for unit tests (127.0.0.1, port 0 or a given one): checks the
  * store credential like central does, records every event it receives (duplicates included) and acks
- * per event. Knobs let a test drop acks, reject events, or die in the middle of a stream. It also serves
+ * per event, in batch order. Knobs let a test drop acks, reject events, hold acks back, break the open
+ * streams, or die in the middle of a stream. It also serves
  * grpc.health.v1 Check (counting the checks), and a test can turn it NOT_SERVING.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -20,18 +21,24 @@ export interface FakeIngestOptions {
   dieAfterBatches?: number;
   /** Serve grpc.health.v1 (default true); false makes Check answer UNIMPLEMENTED. */
   health?: boolean;
+  /** Resolves when the ack of `batch` (the `index`-th received, from 0) may be written; acks still go out in order. */
+  ackGate?: (batch: ShipBatch, index: number) => Promise<void>;
 }
 
 export class FakeIngestServer {
   /** Every event received, in arrival order, duplicates included. */
   readonly received: WireSaleEvent[] = [];
   readonly batches: ShipBatch[] = [];
+  /** For each batch in `batches`, the number of the stream it came on (1, 2 …). */
+  readonly batchStreams: number[] = [];
   readonly authFailures: string[] = [];
   /** grpc.health.v1 Check calls received. */
   healthChecks = 0;
   /** What Check answers for every service. */
   serving: 'SERVING' | 'NOT_SERVING' = 'SERVING';
   private readonly seen = new Set<string>();
+  private readonly open = new Set<grpc.ServerDuplexStream<ShipBatch, ShipAck>>();
+  private streams = 0;
 
   private constructor(
     private readonly server: grpc.Server,
@@ -77,8 +84,13 @@ export class FakeIngestServer {
       call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'invalid store credential' });
       return;
     }
+    const stream = ++this.streams;
+    this.open.add(call);
+    let acksWritten: Promise<void> = Promise.resolve();
     call.on('data', (batch: ShipBatch) => {
+      const index = this.batches.length;
       this.batches.push(batch);
+      this.batchStreams.push(stream);
       this.received.push(...batch.events);
       if (this.options.dieAfterBatches !== undefined && this.batches.length >= this.options.dieAfterBatches) {
         this.server.forceShutdown();
@@ -91,10 +103,21 @@ export class FakeIngestServer {
         const outcome = this.options.outcome?.(event, seenBefore) ?? (seenBefore ? 'DUPLICATE' : 'ACCEPTED');
         return { event_id: event.event_id, seq: event.seq, outcome, reason_code: outcome === 'REJECTED' ? 'RS_ERR_INVALID_EVENT' : '', reason: '' };
       });
-      call.write({ batch_id: batch.batch_id, acks });
+      const gate = this.options.ackGate;
+      if (!gate) call.write({ batch_id: batch.batch_id, acks });
+      else acksWritten = acksWritten.then(() => gate(batch, index)).then(() => void (this.open.has(call) && call.write({ batch_id: batch.batch_id, acks })));
     });
     call.on('end', () => call.end());
     call.on('error', () => undefined);
+    call.on('close', () => this.open.delete(call));
+  }
+
+  /** Ends every open Ship stream with UNAVAILABLE (the server keeps running); acks not yet written are lost. */
+  breakStreams(): void {
+    for (const call of this.open) {
+      this.open.delete(call);
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'stream broken by the test' });
+    }
   }
 
   async stop(): Promise<void> {

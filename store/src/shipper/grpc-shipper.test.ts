@@ -19,6 +19,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const item of running.splice(0).reverse()) await item.stop();
   await buffer.close();
   await cleanup();
@@ -63,6 +64,20 @@ async function appendEvents(count: number): Promise<SaleEvent[]> {
     }),
   );
   return events;
+}
+
+/** Every seq the shipper moves the cursor to; with `ackedByCentral`, a move over an event central never acked is recorded as a violation. */
+function recordCursorMoves(ackedByCentral?: () => Set<number>): { moves: number[]; violations: string[] } {
+  const moves: number[] = [];
+  const violations: string[] = [];
+  const ack = buffer.ack.bind(buffer);
+  vi.spyOn(buffer, 'ack').mockImplementation((uptoSeq: number) => {
+    moves.push(uptoSeq);
+    const acked = ackedByCentral?.();
+    for (let seq = buffer.stats().ackedSeq + 1; acked && seq <= uptoSeq; seq++) if (!acked.has(seq)) violations.push(`cursor moved to ${uptoSeq} over unacked seq ${seq}`);
+    return ack(uptoSeq);
+  });
+  return { moves, violations };
 }
 
 async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -133,10 +148,12 @@ describe('GrpcShipper', () => {
   it('loses nothing when central dies mid-stream: re-sends unacked events to the restarted server', async () => {
     const first = await fake({ secret: DEV_STORE_KEY_SECRET, dieAfterBatches: 3 });
     const events = await appendEvents(500);
-    shipper([first.endpoint]);
+    const ship = shipper([first.endpoint]);
     await eventually(() => first.batches.length >= 3);
+    await eventually(() => ship.status().state !== 'shipping');
+    // Three batches were in flight; the acks of the first two may or may not have left before the server died.
     const ackedByFirst = buffer.stats().ackedSeq;
-    expect(ackedByFirst).toBe(200); // two batches acked, the third died with the server
+    expect([0, 100, 200]).toContain(ackedByFirst);
 
     const second = await fake({ secret: DEV_STORE_KEY_SECRET, port: first.port });
     await eventually(() => buffer.stats().ackedSeq === 500);
@@ -146,6 +163,69 @@ describe('GrpcShipper', () => {
     // The third batch reached the first server unacked, so it arrived at least twice in total.
     const deliveries = [...first.received, ...second.received].filter((event) => event.seq === 201);
     expect(deliveries.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps several batches in flight, moves the cursor only over acks in order, and resends from the cursor after a broken stream', async () => {
+    const held: Array<() => void> = [];
+    let holding = true;
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET, ackGate: () => (holding ? new Promise<void>((resolve) => held.push(resolve)) : Promise.resolve()) });
+    const events = await appendEvents(500);
+    const cursor = recordCursorMoves();
+    shipper([central.endpoint], { maxBatchesInFlight: 3 });
+
+    await eventually(() => central.batches.length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(central.batches.map((batch) => batch.events[0]!.seq)).toEqual([1, 101, 201]); // no fourth while three are unacked
+    expect(buffer.stats().ackedSeq).toBe(0);
+
+    held.shift()!(); // central acks the first batch only
+    await eventually(() => buffer.stats().ackedSeq === 100 && central.batches.length === 4);
+    expect(central.batches[3]!.events[0]!.seq).toBe(301); // the window refilled
+
+    central.breakStreams(); // the acks of batches 2–4 never arrive
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await eventually(() => buffer.stats().ackedSeq === 500);
+    const secondStream = central.batches.filter((_, i) => central.batchStreams[i] === 2);
+    expect(secondStream[0]!.events[0]!.seq).toBe(101);
+    expect(secondStream.flatMap((batch) => batch.events.map((event) => event.seq))).toEqual(events.slice(100).map((event) => event.seq));
+    // Cursor writes may fold several acks into one, but only ever land on an acked batch's end, in order.
+    expect(cursor.moves[0]).toBe(100);
+    expect(cursor.moves.at(-1)).toBe(500);
+    expect(cursor.moves.every((seq, i) => seq % 100 === 0 && (i === 0 || seq > cursor.moves[i - 1]!))).toBe(true);
+  });
+
+  it('after a partial ack re-sends from the cursor: acks of batches sent behind the hole never move it', async () => {
+    const ackedByCentral = new Set<number>();
+    const central = await fake({
+      secret: DEV_STORE_KEY_SECRET,
+      ackFirst: 30,
+      outcome: (event, seenBefore) => (ackedByCentral.add(event.seq), seenBefore ? 'DUPLICATE' : 'ACCEPTED'),
+    });
+    const events = await appendEvents(250);
+    const cursor = recordCursorMoves(() => ackedByCentral);
+    shipper([central.endpoint], { maxBatchesInFlight: 3 });
+    await eventually(() => buffer.stats().ackedSeq === 250);
+    expect(central.batches.slice(0, 3).map((batch) => batch.events[0]!.seq)).toEqual([1, 101, 201]);
+    expect(central.batches[3]!.events[0]!.seq).toBe(31); // batches 2 and 3 were forgotten, the next starts at the cursor
+    expect(cursor.moves[0]).toBe(30);
+    expect(cursor.moves.every((seq, i) => (seq % 30 === 0 || seq === 250) && (i === 0 || seq > cursor.moves[i - 1]!))).toBe(true);
+    expect(cursor.violations).toEqual([]);
+    expect(central.distinctEventIds).toEqual(new Set(events.map((event) => event.event_id)));
+  });
+
+  it('with one batch in flight sends the next batch only after the previous ack', async () => {
+    const held: Array<() => void> = [];
+    const central = await fake({ secret: DEV_STORE_KEY_SECRET, ackGate: () => new Promise<void>((resolve) => held.push(resolve)) });
+    await appendEvents(300);
+    shipper([central.endpoint], { maxBatchesInFlight: 1 });
+    for (const sent of [1, 2, 3]) {
+      await eventually(() => central.batches.length === sent);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(central.batches).toHaveLength(sent);
+      held.shift()!();
+    }
+    await eventually(() => buffer.stats().ackedSeq === 300);
   });
 
   it('fails over to the next endpoint when the first one is down', async () => {

@@ -4,8 +4,15 @@
  * Invariant: the ack cursor only moves over events central acked (any outcome, REJECTED included:
  * those are central's to dead-letter), contiguously from the cursor. Everything else is re-sent after a
  * reconnect; central dedupes by event_id, so at-least-once on the wire becomes exactly-once in storage.
- * One stream per store and one batch in flight at a time: batch = the next durable events after the
- * cursor, in seq order, so central sees the store's events in order.
+ * One stream per store; batch = the next durable events, in seq order, so central sees the store's
+ * events in order. Up to `maxBatchesInFlight` batches are on the stream at once (the wire stays busy
+ * while an ack and the cursor write are on their way); their acks are settled strictly in send order,
+ * so the cursor still moves over a contiguous acked prefix. After a partial ack the batches sent behind
+ * it are forgotten (their acks cannot move the cursor past the hole) and shipping resumes from the
+ * cursor; after any stream failure, the next stream starts from the cursor too. Cursor writes are folded
+ * together while batches keep flowing (cursor-writer.ts), at most a few windows of acks behind.
+ * Events go out as their buffered JSON bytes (wire-event.ts): no parse and re-stringify per event,
+ * and batches are encoded in one pass (ship-batch-encoder.ts).
  *
  * Endpoints: an endpoint is used only after it connected and answered grpc.health.v1 SERVING, and it
  * is checked again every `healthCheckIntervalMs` while in use (NOT_SERVING, or two failed checks in a
@@ -19,16 +26,21 @@ import * as grpc from '@grpc/grpc-js';
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { SaleEvent } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
-import { ingestService, type ShipAck, type ShipBatch, type WireSaleEvent } from '@retail-sync/libs/proto';
+import { ingestService, type EventAck, type ShipAck, type ShipBatch } from '@retail-sync/libs/proto';
 import type { BufferRecord, DiskBuffer } from '../buffer/index.ts';
 import { storeErrors } from '../errors.ts';
 import { fullJitterDelayMs } from './backoff.ts';
 import { ShipperCredentials } from './credentials.ts';
+import { CursorWriter } from './cursor-writer.ts';
 import { checkHealth, healthClientOn } from './health-check.ts';
+import { encodeShipBatch } from './ship-batch-encoder.ts';
 import { ShipSession } from './ship-session.ts';
-import type { Shipper, ShipperState, ShipperStatus } from './shipper.ts';
+import type { BreakerState, Shipper, ShipperState, ShipperStatus } from './shipper.ts';
 import { shouldRetry } from './should-retry.ts';
 import { sleepUnlessAborted, untilAborted } from './until-aborted.ts';
+import { wireEventFromJson } from './wire-event.ts';
+
+export { toWireEvent } from './wire-event.ts';
 
 export interface GrpcShipperOptions {
   storeId: string;
@@ -39,6 +51,8 @@ export interface GrpcShipperOptions {
   endpoints: string[];
   batchMaxEvents: number;
   batchMaxBytes: number;
+  /** Batches sent and not yet acked at most, on the one stream. @default 3 */
+  maxBatchesInFlight?: number;
   ackTimeoutMs: number;
   /** Also the deadline of each health check. */
   connectTimeoutMs: number;
@@ -55,12 +69,14 @@ export interface GrpcShipperOptions {
   random?: () => number;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerState } from './shipper.ts';
 
 type IngestClient = grpc.Client & {
   Ship(metadata: grpc.Metadata): grpc.ClientDuplexStream<ShipBatch, ShipAck>;
 };
 
+/** Acked batches (per batch of window) whose cursor write may still be pending before the shipper waits for it. */
+const UNWRITTEN_ACKS_PER_WINDOW = 4;
 /** Failed health checks in a row that end a stream which still looks alive. */
 const HEALTH_FAILURES_TO_LEAVE = 2;
 const BREAKER_STATES: Record<CircuitState, BreakerState> = {
@@ -70,15 +86,13 @@ const BREAKER_STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'open',
 };
 
-export function toWireEvent(event: SaleEvent): WireSaleEvent {
-  return {
-    event_id: event.event_id,
-    store_id: event.store_id,
-    seq: event.seq,
-    received_at: event.received_at,
-    trace_id: event.trace_id,
-    sale_json: Buffer.from(JSON.stringify(event.sale), 'utf8'),
-  };
+const SETTLING_OUTCOMES: ReadonlySet<string> = new Set<EventAck['outcome']>(['ACCEPTED', 'DUPLICATE', 'REJECTED']);
+
+/** A batch on the stream, waiting for its ack. */
+interface InFlightBatch {
+  batch: ShipBatch;
+  /** Seq of each event, in batch order. */
+  seqs: number[];
 }
 
 /**
@@ -112,7 +126,10 @@ export class GrpcShipper implements Shipper {
   ) {
     if (options.endpoints.length === 0) throw new Error('the shipper needs at least one central endpoint');
     this.logger = options.logger.child({ component: 'shipper' });
-    this.Client = ingestService().Client;
+    const { service } = ingestService();
+    const ship = service.Ship as grpc.MethodDefinition<ShipBatch, ShipAck>;
+    // Batches are encoded by hand (ship-batch-encoder.ts): same bytes as protobufjs, far fewer allocations.
+    this.Client = grpc.makeGenericClientConstructor({ ...service, Ship: { ...ship, requestSerialize: encodeShipBatch } }, 'Ingest');
     this.identity = storeChannelIdentity(options);
     this.breakers = options.endpoints.map((endpoint) => {
       const breaker = circuitBreaker(handleAll, { halfOpenAfter: options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(options.breakerFailures) });
@@ -229,17 +246,38 @@ export class GrpcShipper implements Shipper {
     const stopWatching = this.watchHealth(client, endpoint, session);
     this.state = 'shipping';
     this.logger.info({ endpoint }, 'shipping to central');
+    const maxInFlight = Math.max(1, this.options.maxBatchesInFlight ?? 3);
+    const window: InFlightBatch[] = [];
+    // Everything sent on this stream starts at the cursor; sentSeq is how far batches went out.
+    let sentSeq = this.buffer.stats().ackedSeq;
+    const cursor = new CursorWriter((uptoSeq) => this.buffer.ack(uptoSeq), sentSeq);
     try {
       while (!this.stopping) {
-        const ackedSeq = this.buffer.stats().ackedSeq;
-        const records = await this.buffer.readFrom(ackedSeq, this.options.batchMaxEvents, this.options.batchMaxBytes);
-        if (records.length === 0) {
-          await untilAborted(this.buffer.waitForAppend(ackedSeq, this.options.idlePollMs), [this.stopSignal.signal, session.signal]);
+        while (window.length < maxInFlight) {
+          const records = await this.buffer.readFrom(sentSeq, this.options.batchMaxEvents, this.options.batchMaxBytes);
+          if (records.length === 0) break;
+          window.push(this.sendBatch(session, records));
+          sentSeq = records.at(-1)!.seq;
+        }
+        // Acked but not yet durable is re-sent after a crash (central dedupes): bounded, yet a slow fsync must not stall every window.
+        if (cursor.unwritten >= UNWRITTEN_ACKS_PER_WINDOW * maxInFlight) await cursor.flush();
+        const head = window.shift();
+        if (!head) {
+          await cursor.flush();
+          await untilAborted(this.buffer.waitForAppend(sentSeq, this.options.idlePollMs), [this.stopSignal.signal, session.signal]);
           const failure = session.failure;
           if (failure && !this.stopping) throw failure;
           continue;
         }
-        await this.shipBatch(session, records);
+        const ack = await session.ackFor(head.batch.batch_id, this.options.ackTimeoutMs);
+        const { acked, uptoSeq } = this.settle(head, ack);
+        cursor.advance(uptoSeq);
+        if (acked < head.seqs.length) {
+          // A hole: acks of the batches behind it cannot move the cursor past it. Re-send from the cursor.
+          for (const stale of window) session.forget(stale.batch.batch_id);
+          window.length = 0;
+          sentSeq = uptoSeq;
+        }
         this.lastError = null;
         onProgress();
       }
@@ -247,6 +285,8 @@ export class GrpcShipper implements Shipper {
       stopWatching();
       session.close();
       this.session = undefined;
+      // Acks already taken reach the cursor before the next stream reads from it (a failed write resurfaces on the next ack).
+      await cursor.flush().catch(() => undefined);
     }
   }
 
@@ -275,35 +315,45 @@ export class GrpcShipper implements Shipper {
     return () => clearInterval(timer);
   }
 
-  private async shipBatch(session: ShipSession, records: BufferRecord<SaleEvent>[]): Promise<void> {
+  /** Puts the records on the stream as one batch (their buffered JSON bytes as they are). */
+  private sendBatch(session: ShipSession, records: BufferRecord<SaleEvent>[]): InFlightBatch {
     const batch: ShipBatch = {
       batch_id: randomUUID(),
-      events: records.map((record) => toWireEvent(record.payload)),
+      events: records.map((record) => wireEventFromJson(record.json)),
       high_water_seq: this.buffer.stats().lastSeq,
     };
     session.send(batch);
-    const ack = await session.ackFor(batch.batch_id, this.options.ackTimeoutMs);
-    const outcomes = new Map(ack.acks.map((eventAck) => [eventAck.event_id, eventAck]));
+    return { batch, seqs: records.map((record) => record.seq) };
+  }
+
+  /** What an ack settles: the acked prefix of the batch (any outcome, REJECTED included), counted and logged. */
+  private settle({ batch, seqs }: InFlightBatch, ack: ShipAck): { acked: number; uptoSeq: number } {
+    let byEventId: Map<string, EventAck> | undefined;
     let uptoSeq = 0;
     let acked = 0;
-    for (const record of records) {
-      const eventAck = outcomes.get(record.payload.event_id);
-      if (!eventAck || !['ACCEPTED', 'DUPLICATE', 'REJECTED'].includes(eventAck.outcome)) break;
+    for (const [i, event] of batch.events.entries()) {
+      // Central answers in batch order; look the event up only when it did not.
+      let eventAck = ack.acks[i];
+      if (eventAck?.event_id !== event.event_id) {
+        byEventId ??= new Map(ack.acks.map((candidate) => [candidate.event_id, candidate]));
+        eventAck = byEventId.get(event.event_id);
+      }
+      if (!eventAck || !SETTLING_OUTCOMES.has(eventAck.outcome)) break;
       if (eventAck.outcome === 'REJECTED') {
         this.rejectedEvents += 1;
         this.logger.warn(
-          { trace_id: record.payload.trace_id, event_id: eventAck.event_id, seq: record.seq, reason_code: eventAck.reason_code, reason: eventAck.reason },
+          { trace_id: event.trace_id, event_id: eventAck.event_id, seq: seqs[i], reason_code: eventAck.reason_code, reason: eventAck.reason },
           'central rejected an event (dead-lettered there)',
         );
       }
-      uptoSeq = record.seq;
+      uptoSeq = seqs[i]!;
       acked += 1;
     }
     if (acked === 0) {
-      throw storeErrors.create('RS_ERR_SHIP_PROTOCOL', `central's ack for batch ${batch.batch_id} covers none of its ${records.length} events from seq ${records[0]!.seq}`);
+      throw storeErrors.create('RS_ERR_SHIP_PROTOCOL', `central's ack for batch ${batch.batch_id} covers none of its ${seqs.length} events from seq ${seqs[0]}`);
     }
-    await this.buffer.ack(uptoSeq);
     this.ackedEvents += acked;
-    this.logger.debug({ batch_id: batch.batch_id, events: records.length, acked, ackedSeq: uptoSeq, highWaterSeq: batch.high_water_seq }, 'batch acked');
+    this.logger.debug({ batch_id: batch.batch_id, events: seqs.length, acked, ackedSeq: uptoSeq, highWaterSeq: batch.high_water_seq }, 'batch acked');
+    return { acked, uptoSeq };
   }
 }

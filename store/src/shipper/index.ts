@@ -2,7 +2,7 @@
  * Store → central transports behind one `Shipper` interface: a gRPC bidi stream (per-event acks,
  * endpoint failover, circuit breakers) or a Kafka topic (idempotent producer, acks=all, key = store id).
  */
-export type { Shipper, ShipperState, ShipperStatus } from './shipper.ts';
+export type { BreakerState, Shipper, ShipperState, ShipperStatus } from './shipper.ts';
 export { GrpcShipper, toWireEvent, type GrpcShipperOptions } from './grpc-shipper.ts';
 export { KafkaShipper, type KafkaShipperOptions } from './kafka/index.ts';
 export { shouldRetry, type RetryDecision } from './should-retry.ts';

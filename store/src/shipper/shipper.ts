@@ -17,10 +17,15 @@ export interface ShipperStatus {
   rejected_events: number;
 }
 
+/** A central endpoint's circuit breaker: closed (usable), open (skipped for now), half-open (one trial allowed). */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
 export interface Shipper {
   /** Starts shipping in the background; idempotent. */
   start(): void;
   /** Stops after the batch in flight; unconfirmed events stay in the buffer and are sent again next time. */
   stop(): Promise<void>;
   status(): ShipperStatus;
+  /** Each endpoint's circuit breaker, in configuration order (transports with breakers only). */
+  breakerStates?(): Array<{ endpoint: string; state: BreakerState }>;
 }

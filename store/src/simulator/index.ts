@@ -5,4 +5,4 @@
 export { runSimulator, type AcceptedSale, type ReceiptKey, type SimulationResult, type SimulatorOptions, type StoreSimulationCounts, type StoreSimulationResult } from './run-simulator.ts';
 export { SaleGenerator, MALFORMED_KINDS, type CatalogProduct, type GeneratedSale, type MalformedKind, type PosSale, type SimulatedStore, type SimulatorCatalog } from './sale-generator.ts';
 export { seededRandom, type Random } from './prng.ts';
-export { localIsoWithOffset } from './local-time.ts';
+export { localIsoWithOffset } from '@retail-sync/libs/domain';

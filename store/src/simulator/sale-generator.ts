@@ -4,8 +4,7 @@
  * terminal, and (at badRate) malformed sales, each of a different kind in turn. Deterministic for a
  * given Random and clock.
  */
-import type { SaleInput } from '@retail-sync/libs/domain';
-import { localIsoWithOffset } from './local-time.ts';
+import { localIsoWithOffset, type SaleInput } from '@retail-sync/libs/domain';
 import type { Random } from './prng.ts';
 
 /** A sale as a terminal sends it: no store_id (the store fills in its own). Note libs' SaleInput still requires it. */

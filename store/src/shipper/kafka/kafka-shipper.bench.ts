@@ -1,9 +1,11 @@
 // Producer throughput: N events (default 50 000) appended to a fresh buffer, then shipped by the
 // KafkaShipper with the store's default batch settings to a private topic; prints events/s. With
-// `--kcat-file <path>` it also writes the same records (key<TAB>value per line) for `kcat -P -K '\t'`.
-// Run: eval "$(scripts/services env --export)"; node --import tsx store/src/shipper/kafka/kafka-shipper.bench.ts [N] [--kcat-file f]
+// `--kcat-file <path>` it also writes the same records (key<TAB>value per line) for `kcat -P -K '\t'`;
+// with `--cpu-profile <path>` it writes a .cpuprofile of the shipping phase alone (not the buffer fill).
+// Run: eval "$(scripts/services env --export)"; node --import tsx store/src/shipper/kafka/kafka-shipper.bench.ts [N] [--kcat-file f] [--cpu-profile f]
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { DEV_STORE_KEY_SECRET, storeKeyFor, type SaleEvent } from '@retail-sync/libs/domain';
 import { kafkaSaleRecord } from '@retail-sync/libs/proto';
@@ -16,6 +18,7 @@ import { KafkaShipper } from './kafka-shipper.ts';
 const args = process.argv.slice(2);
 const count = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 50_000);
 const kcatFile = args.includes('--kcat-file') ? args[args.indexOf('--kcat-file') + 1] : undefined;
+const profileFile = args.includes('--cpu-profile') ? args[args.indexOf('--cpu-profile') + 1] : undefined;
 const brokers = (process.env.RS_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const defaults = storeConfig();
 const STORE = 'nyc-001';
@@ -50,10 +53,24 @@ const shipper = new KafkaShipper(buffer, {
   idlePollMs: defaults.RS_SHIP_IDLE_POLL_MS,
   logger: captureLogger('warn').logger,
 });
+const session = profileFile ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+}
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 shipper.start();
 while (buffer.stats().ackedSeq < count) await new Promise((resolve) => setTimeout(resolve, 5));
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+if (session && profileFile) {
+  const { profile } = await session.post('Profiler.stop');
+  await writeFile(profileFile, JSON.stringify(profile));
+  session.disconnect();
+}
 await shipper.stop();
 await buffer.close();
 await cleanup();
@@ -65,6 +82,7 @@ console.log(
     events: count,
     seconds: Number(seconds.toFixed(2)),
     events_per_s: Math.round(count / seconds),
+    cpu_us_per_event: Number(((cpu.user + cpu.system) / count).toFixed(1)),
     buffered_mib: Number((bufferedBytes / 2 ** 20).toFixed(1)),
     records_in_topic: inTopic,
     batch_max_events: defaults.RS_KAFKA_BATCH_MAX_EVENTS,

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, type ProducerConfig, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 import { DEV_STORE_KEY_SECRET, storeKeyFor, type SaleEvent } from '@retail-sync/libs/domain';
 import { decodeKafkaSaleEvent, isKafkaSignatureValid, KAFKA_HEADER_SIGNATURE } from '@retail-sync/libs/proto';
@@ -90,6 +90,23 @@ async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<
 }
 
 const eventIdsOf = (record: ProducerRecord) => record.messages.map((message) => JSON.parse(String(message.value)).event_id as string);
+const seqsOf = (record: ProducerRecord) => record.messages.map((message) => JSON.parse(String(message.value)).seq as number);
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends that wait until the test releases them, one gate per send in order. */
+function gatedSends() {
+  const gates: Array<{ release: () => void; fail: (error: Error) => void; settled: Promise<void> }> = [];
+  const gate = (index: number) => {
+    while (gates.length <= index) {
+      let release!: () => void;
+      let fail!: (error: Error) => void;
+      const settled = new Promise<void>((resolve, reject) => ((release = resolve), (fail = reject)));
+      gates.push({ release, fail, settled });
+    }
+    return gates[index]!;
+  };
+  return { gate, answer: (_record: ProducerRecord, _producer: number, sendIndex: number) => gate(sendIndex).settled };
+}
 
 describe('Kafka shipper', () => {
   it('configures an idempotent producer with one request in flight and sends with acks=all', async () => {
@@ -117,7 +134,7 @@ describe('Kafka shipper', () => {
     const events = await appendEvents(5);
     await eventually(() => buffer.stats().ackedSeq === 5);
     const messages = producers[0]!.sends.flatMap((record) => record.messages);
-    expect(messages.map((message) => message.key)).toEqual(Array(5).fill(STORE));
+    expect(messages.map((message) => String(message.key))).toEqual(Array(5).fill(STORE));
     const decoded = messages.map((message) => decodeKafkaSaleEvent(message.value as Buffer));
     expect(decoded.map((result) => (result.ok ? [result.event.event_id, result.event.seq, result.event.high_water_seq] : result.reason))).toEqual(
       events.map((event) => [event.event_id, event.seq, 5]),
@@ -128,6 +145,52 @@ describe('Kafka shipper', () => {
     }
     const first = decoded[0]!;
     expect(first.ok && JSON.parse(first.event.sale_json)).toEqual(events[0]!.sale);
+  });
+
+  it('keeps one send in flight: the next batch goes out only once the broker acked the one before, in seq order', async () => {
+    const { gate, answer } = gatedSends();
+    const { producers } = shipperWith(answer, { batchMaxEvents: 2 });
+    await appendEvents(6);
+    await eventually(() => producers[0]?.sends.length === 1);
+    await sleepMs(50);
+    expect(producers[0]!.sends).toHaveLength(1);
+    expect(buffer.stats().ackedSeq).toBe(0);
+    gate(0).release();
+    await eventually(() => producers[0]!.sends.length === 2);
+    await eventually(() => buffer.stats().ackedSeq === 2);
+    await sleepMs(50);
+    expect(producers[0]!.sends).toHaveLength(2);
+    gate(1).release();
+    gate(2).release();
+    await eventually(() => buffer.stats().ackedSeq === 6);
+    expect(producers[0]!.sends.map(seqsOf)).toEqual([[1, 2], [3, 4], [5, 6]]);
+  });
+
+  it('drops the batch built during a failed send and produces again from the cursor, losing and skipping nothing', async () => {
+    const retriesExceeded = new KafkaJSNumberOfRetriesExceeded(new Error('Connection error: ECONNRESET'), { retryCount: 1, retryTime: 1 });
+    const { producers } = shipperWith(async (_record, producerIndex, sendIndex) => {
+      if (producerIndex === 0 && sendIndex === 1) throw retriesExceeded;
+    }, { batchMaxEvents: 2 });
+    await appendEvents(6);
+    await eventually(() => buffer.stats().ackedSeq === 6);
+    expect(producers[0]!.sends.map(seqsOf)).toEqual([[1, 2], [3, 4]]);
+    expect(producers[1]!.sends.map(seqsOf)).toEqual([[3, 4], [5, 6]]);
+  });
+
+  it('writes the cursor of every acked batch before stop() returns, even while a send hangs', async () => {
+    const { gate, answer } = gatedSends();
+    const ack = buffer.ack.bind(buffer);
+    vi.spyOn(buffer, 'ack').mockImplementation(async (uptoSeq) => {
+      await sleepMs(100); // a slow cursor write (two fsyncs and a rename)
+      await ack(uptoSeq);
+    });
+    const { shipper, producers } = shipperWith(answer, { batchMaxEvents: 2 });
+    await appendEvents(4);
+    gate(0).release();
+    await eventually(() => producers[0]?.sends.length === 2);
+    expect(buffer.stats().ackedSeq).toBe(0);
+    await shipper.stop();
+    expect(buffer.stats().ackedSeq).toBe(2);
   });
 
   it('recreates the producer after exhausted retries and resends the same events', async () => {

@@ -1,24 +1,32 @@
 /**
  * Ships the buffer to a Kafka topic: one record per event, key = store_id (one partition per store, so
- * its order holds), idempotent producer with acks=all and one request in flight.
+ * its order holds), idempotent producer with acks=all and one produce request in flight.
  *
  * Invariant: the ack cursor only moves over events whose produce request the broker acknowledged with
  * acks=all (`send` resolved). Everything else is produced again after a failure; the idempotent producer
  * drops resends within one producer session, and across sessions (the producer is recreated after any
  * failure, which gives it a new producer id) central's consumer dedupes by event_id. So the topic may
- * hold a record twice, the queue never does. One batch is in flight at a time: the next durable events
- * after the cursor, in seq order.
+ * hold a record twice, the queue never does.
+ *
+ * One send at a time, the next durable events after the last one sent, in seq order: kafkajs's
+ * idempotent producer serialises produce requests per broker anyway (a lock around sequence numbers)
+ * and cannot keep sequences right with several requests in flight (tulios/kafkajs #598), and two
+ * concurrent sends could take the lock in either order. What overlaps the request on the wire is the
+ * store's own work: the next batch is read and its records built and signed meanwhile, and the cursor
+ * writes (two fsyncs and a rename each) run behind the sends (cursor-writer.ts), flushed before a
+ * session ends so a new one starts from every ack taken.
  */
-import { Kafka, logLevel, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import type { SaleEvent } from '@retail-sync/libs/domain';
 import type { Logger } from '@retail-sync/libs/log';
-import { kafkaSaleRecord } from '@retail-sync/libs/proto';
-import type { BufferRecord, DiskBuffer } from '../../buffer/index.ts';
+import type { DiskBuffer } from '../../buffer/index.ts';
 import { storeErrors } from '../../errors.ts';
 import { fullJitterDelayMs } from '../backoff.ts';
 import { ShipperCredentials } from '../credentials.ts';
+import { CursorWriter } from '../cursor-writer.ts';
 import type { Shipper, ShipperState, ShipperStatus } from '../shipper.ts';
 import { kafkaLogCreator } from './kafka-log.ts';
+import { cachedDefaultPartitioner, KafkaRecordBuilder } from './kafka-records.ts';
 import { isBatchTooLarge, shouldRetryKafka } from './should-retry.ts';
 
 /** The part of a kafkajs producer the shipper uses (tests pass a fake). */
@@ -51,6 +59,16 @@ export interface KafkaShipperOptions {
   createProducer?: (config: ProducerConfig) => KafkaProducer;
 }
 
+/** Acked batches whose cursor write may still be pending before the shipper waits for it (what a crash re-produces). */
+const MAX_UNWRITTEN_ACKS = 4;
+
+/** A batch read and built, not yet sent. */
+interface PreparedBatch {
+  messages: Message[];
+  uptoSeq: number;
+  highWaterSeq: number;
+}
+
 export class KafkaShipper implements Shipper {
   private state: ShipperState = 'idle';
   private lastError: string | null = null;
@@ -61,8 +79,7 @@ export class KafkaShipper implements Shipper {
   /** Halves each time the broker refuses a batch as too large, and stays there: that limit is the broker's config. */
   private batchLimit: number;
   private lastBatchSize = 0;
-  private readonly storeKey: string;
-  private readonly storeKeyId: string | undefined;
+  private readonly records: KafkaRecordBuilder;
   private readonly stopSignal = new AbortController();
   private readonly logger: Logger;
   private readonly createProducer: (config: ProducerConfig) => KafkaProducer;
@@ -73,7 +90,8 @@ export class KafkaShipper implements Shipper {
   ) {
     if (options.brokers.length === 0) throw new Error('the Kafka shipper needs at least one broker');
     this.logger = options.logger.child({ component: 'shipper', transport: 'kafka' });
-    ({ key: this.storeKey, keyId: this.storeKeyId } = (options.credentials ?? ShipperCredentials.devDerived(options.storeId, options.keySecret)).kafkaSigning());
+    const signing = (options.credentials ?? ShipperCredentials.devDerived(options.storeId, options.keySecret)).kafkaSigning();
+    this.records = new KafkaRecordBuilder(options.storeId, signing.key, signing.keyId);
     this.batchLimit = options.batchMaxEvents;
     this.createProducer = options.createProducer ?? ((config) => this.kafkaProducer(config));
   }
@@ -148,7 +166,8 @@ export class KafkaShipper implements Shipper {
       maxInFlightRequests: 1,
       // Central creates the topic with its partition count; an auto-created one would get the broker's default.
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs's DefaultPartitioner (murmur2 of the key), computed once per key instead of once per record.
+      createPartitioner: cachedDefaultPartitioner,
       retry: { retries: this.options.sendRetries, maxRetryTime: this.options.backoffMaxMs },
     });
     this.producer = producer;
@@ -166,46 +185,46 @@ export class KafkaShipper implements Shipper {
 
   /** Produces until stopped (resolves) or until a send fails (throws). */
   private async shipWith(producer: KafkaProducer, onProgress: () => void): Promise<void> {
-    while (!this.stopping) {
-      const ackedSeq = this.buffer.stats().ackedSeq;
-      const records = await this.buffer.readFrom(ackedSeq, this.batchLimit, this.options.batchMaxBytes);
-      if (records.length === 0) {
-        await this.untilStopped(this.buffer.waitForAppend(ackedSeq, this.options.idlePollMs));
-        continue;
+    // Everything produced in this session starts at the cursor; readSeq is how far batches were read.
+    let readSeq = this.buffer.stats().ackedSeq;
+    const cursor = new CursorWriter((uptoSeq) => this.buffer.ack(uptoSeq), readSeq);
+    let next: PreparedBatch | undefined;
+    try {
+      while (!this.stopping) {
+        const batch = next ?? (await this.prepare(readSeq));
+        next = undefined;
+        if (!batch) {
+          await cursor.flush();
+          await this.untilStopped(this.buffer.waitForAppend(readSeq, this.options.idlePollMs));
+          continue;
+        }
+        readSeq = batch.uptoSeq;
+        this.lastBatchSize = batch.messages.length;
+        const sent = producer.send({ topic: this.options.topic, acks: -1, timeout: this.options.requestTimeoutMs, messages: batch.messages });
+        sent.catch(() => undefined); // awaited below; this only keeps a failure during prepare from going unhandled
+        next = await this.prepare(readSeq);
+        // stop() must not wait out kafkajs's retries; the unconfirmed batch stays in the buffer.
+        await this.untilStopped(sent);
+        if (this.stopping) return;
+        cursor.advance(batch.uptoSeq);
+        this.ackedEvents += batch.messages.length;
+        this.logger.debug({ events: batch.messages.length, ackedSeq: batch.uptoSeq, highWaterSeq: batch.highWaterSeq }, 'batch acked by Kafka');
+        if (cursor.unwritten >= MAX_UNWRITTEN_ACKS) await cursor.flush();
+        this.lastError = null;
+        onProgress();
       }
-      const sent = this.shipBatch(producer, records);
-      // stop() must not wait out kafkajs's retries; the unconfirmed batch stays in the buffer.
-      await this.untilStopped(sent);
-      if (this.stopping) return;
-      this.lastError = null;
-      onProgress();
+    } finally {
+      // Acks already taken reach the cursor before the next session reads from it (a failed write resurfaces on the next ack).
+      await cursor.flush().catch(() => undefined);
     }
   }
 
-  private async shipBatch(producer: KafkaProducer, records: BufferRecord<SaleEvent>[]): Promise<void> {
+  /** The next durable events after `afterSeq` as messages, or undefined when there are none yet. */
+  private async prepare(afterSeq: number): Promise<PreparedBatch | undefined> {
+    const records = await this.buffer.readFrom(afterSeq, this.batchLimit, this.options.batchMaxBytes);
+    if (records.length === 0) return undefined;
     const highWaterSeq = this.buffer.stats().lastSeq;
-    this.lastBatchSize = records.length;
-    const messages = records.map(({ payload }) =>
-      kafkaSaleRecord(
-        {
-          event_id: payload.event_id,
-          store_id: payload.store_id,
-          seq: payload.seq,
-          received_at: payload.received_at,
-          trace_id: payload.trace_id,
-          sale_json: JSON.stringify(payload.sale),
-          high_water_seq: highWaterSeq,
-        },
-        this.storeKey,
-        this.storeKeyId,
-      ),
-    );
-    await producer.send({ topic: this.options.topic, acks: -1, timeout: this.options.requestTimeoutMs, messages });
-    if (this.stopping) return;
-    const uptoSeq = records[records.length - 1]!.seq;
-    await this.buffer.ack(uptoSeq);
-    this.ackedEvents += records.length;
-    this.logger.debug({ events: records.length, ackedSeq: uptoSeq, highWaterSeq }, 'batch acked by Kafka');
+    return { messages: this.records.messages(records, highWaterSeq), uptoSeq: records[records.length - 1]!.seq, highWaterSeq };
   }
 
   private async sleep(ms: number): Promise<void> {
