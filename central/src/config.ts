@@ -3,7 +3,7 @@
  * at start (RS_ERR_CONFIG names every bad key) and derives the embedded database paths.
  */
 import { join } from 'node:path';
-import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
+import { adminApiConfigShape, commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
 import { DEV_STORE_KEY_SECRET } from '@retail-sync/libs/domain';
 import { z } from 'zod';
 import { cassandraConfigShape } from '@retail-sync/libs/cassandra';
@@ -22,6 +22,7 @@ export const DEV_PII_KEY = 'retail-sync-dev-pii-key';
 
 export const centralConfigSchema = z.object({
   ...commonConfigShape,
+  ...adminApiConfigShape,
   /** Default 127.0.0.1. Interface the gRPC ingest and the admin API bind to. */
   RS_CENTRAL_HOST: env.string('127.0.0.1'),
   /** Default 8000. Admin HTTP API port (/healthz, /readyz, /v1/admin/…); 0 picks a free port. */

@@ -56,6 +56,7 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
     const devKeys = devDerivedKeysAllowed(config);
     const verifier = new StoreKeyVerifier({ port: credentials, crypto, devSecret: devKeys ? config.RS_STORE_KEY_SECRET : undefined, cacheTtlMs: config.RS_CREDENTIAL_CACHE_TTL_MS });
     if (devKeys) logger.warn({ profile: config.RS_PROFILE }, 'RS_DEV_DERIVED_KEYS is on: any store key derived from RS_STORE_KEY_SECRET is accepted (development only)');
+    if (config.RS_PROFILE === 'production' && !config.RS_ADMIN_TOKEN && roles.has('admin')) logger.warn('RS_ADMIN_TOKEN is unset: the admin API (replay, store keys) is open to anyone who can reach it');
     if (config.RS_PROFILE === 'production' && config.RS_CREDENTIAL_PEPPER === DEV_CREDENTIAL_PEPPER) logger.warn('RS_CREDENTIAL_PEPPER is the development default; set a secret pepper in production');
     const replayDeadLetter = createDeadLetterReplayer({ queue, deadLetters, logger });
     const metrics = createCentralMetrics({ queue, deadLetters, logger });
@@ -73,22 +74,27 @@ export async function startCentral(config: CentralConfig, options: StartCentralO
       closers.push(() => consumer!.close());
     }
 
+    // Ingest from Kafka starts before the admin API, so /readyz can ask the consumer from its first probe.
+    const core = createIngestCore({ queue, orderStore, deadLetters, logger, telemetry: createIngestTelemetry(logger, metrics) });
+    const readiness: Record<string, () => Promise<unknown>> = {};
+    if (roles.has('kafka')) {
+      const kafkaIngest = await startKafkaIngest(config, { core, deadLetters, storeKeySecret: config.RS_STORE_KEY_SECRET, verifier, logger, catalog });
+      closers.push(() => kafkaIngest.close());
+      readiness.kafka = () => kafkaIngest.health();
+    }
+
     let adminUrl: string | undefined;
     if (roles.has('admin')) {
       const admin = await startAdmin({
         host: config.RS_CENTRAL_HOST, port: config.RS_ADMIN_PORT, queue, orderStore, deadLetters, replay: replayDeadLetter, logger, catalog,
         credentials: { port: credentials, crypto, verifier, overlapMs: config.RS_CREDENTIAL_ROTATION_OVERLAP_HOURS * 3_600_000 },
         metrics,
-        dashboard: { queue, orderStore, deadLetters, logger, dagsUrl: config.RS_DAGS_URL, bullQueue: queue instanceof BullmqQueue ? queue.bullQueue : undefined },
+        readiness,
+        adminToken: config.RS_ADMIN_TOKEN,
+        dashboard: { queue, orderStore, deadLetters, logger, dagsUrl: config.RS_DAGS_URL, adminToken: config.RS_ADMIN_TOKEN, bullQueue: queue instanceof BullmqQueue ? queue.bullQueue : undefined },
       });
       closers.push(() => admin.close());
       adminUrl = admin.url;
-    }
-
-    const core = createIngestCore({ queue, orderStore, deadLetters, logger, telemetry: createIngestTelemetry(logger, metrics) });
-    if (roles.has('kafka')) {
-      const kafkaIngest = await startKafkaIngest(config, { core, deadLetters, storeKeySecret: config.RS_STORE_KEY_SECRET, verifier, logger, catalog });
-      closers.push(() => kafkaIngest.close());
     }
 
     let grpcPort: number | undefined;

@@ -26,19 +26,45 @@ function fakeDeps(overrides: Partial<AdminDependencies> = {}): AdminDependencies
 }
 
 describe('admin api', () => {
-  it('answers healthz and readyz when queue and order store respond', async () => {
+  it('answers healthz and readyz when queue, order store and dead-letter store respond', async () => {
     const app = buildAdminApp(fakeDeps());
-    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', pid: process.pid });
     const ready = await app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: { queue: 'ok', order_store: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { queue: 'ok', order_store: 'ok', dead_letters: 'ok' } });
   });
 
   it('is not ready when the queue is unreachable', async () => {
     const app = buildAdminApp(fakeDeps({ queue: { counts: async () => Promise.reject(new Error('queue file locked')) } }));
     const ready = await app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toMatchObject({ checks: { queue: 'queue file locked', order_store: 'ok' } });
+    expect(ready.json()).toMatchObject({ checks: { queue: 'queue file locked', order_store: 'ok', dead_letters: 'ok' } });
+  });
+
+  it('re-checks on every probe: ready again once the dead-letter store answers, not ready while one hangs', async () => {
+    let down = true;
+    const deps = fakeDeps();
+    const list = deps.deadLetters.list;
+    deps.deadLetters = { ...deps.deadLetters, list: async (filter) => (down ? Promise.reject(new Error('NoHostAvailableError')) : list(filter)) };
+    const app = buildAdminApp({ ...deps, readinessTimeoutMs: 50 });
+    expect((await app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'not_ready', checks: { dead_letters: 'NoHostAvailableError' } });
+    down = false;
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+
+    const hanging = buildAdminApp({ ...fakeDeps({ orderStore: { storeProgress: () => new Promise(() => undefined) } }), readinessTimeoutMs: 50 });
+    const probe = await hanging.inject({ url: '/readyz' });
+    expect(probe.statusCode).toBe(503);
+    expect(probe.json()).toMatchObject({ checks: { order_store: 'timed out after 50 ms', queue: 'ok' } });
+  });
+
+  it('asks the checks of its roles too: not ready, naming kafka, while the Kafka consumer is not consuming', async () => {
+    let consumer = 'Kafka consumer joining the group';
+    const app = buildAdminApp(fakeDeps({ readiness: { kafka: async () => (consumer === 'ok' ? undefined : Promise.reject(new Error(consumer))) } }));
+    const probe = await app.inject({ url: '/readyz' });
+    expect(probe.statusCode).toBe(503);
+    expect(probe.json()).toEqual({ status: 'not_ready', checks: { queue: 'ok', order_store: 'ok', dead_letters: 'ok', kafka: 'Kafka consumer joining the group' } });
+    consumer = 'ok';
+    expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { queue: 'ok', order_store: 'ok', dead_letters: 'ok', kafka: 'ok' } });
   });
 
   it('lists store progress and queue counts', async () => {

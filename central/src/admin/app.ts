@@ -4,6 +4,7 @@
  * (credential-routes.ts). Errors answer `{ error: { code, message, retriable } }` with the status of their code.
  */
 import { RetailSyncError } from '@retail-sync/libs/errors';
+import { probeDependencies, requireAdminToken } from '@retail-sync/libs/runtime';
 import type { DeadLetterPort, OrderStorePort, QueuePort } from '@retail-sync/libs/ports';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -27,6 +28,10 @@ export interface AdminDependencies {
   logger?: Logger;
   /** How long a readiness probe waits for each dependency. @default 2000 */
   readinessTimeoutMs?: number;
+  /** RS_ADMIN_TOKEN: when set, every route but /healthz, /readyz and /metrics requires it. */
+  adminToken?: string;
+  /** More readiness checks by name, from the roles this process runs (`kafka`: the Kafka consumer). */
+  readiness?: Readonly<Record<string, () => Promise<unknown>>>;
   /** Served on GET /metrics when given. */
   metrics?: Registry;
   /** The operators' dashboard (/dashboard, /v1/admin/events, Bull Board); absent without it. */
@@ -55,6 +60,7 @@ export type BulkReplayEntry = ReplayResult | { id: string; error: { code: string
 export function buildAdminApp(deps: AdminDependencies): FastifyInstance {
   const app = Fastify({ logger: false });
   const timeoutMs = deps.readinessTimeoutMs ?? 2_000;
+  requireAdminToken(app, deps.adminToken, 'retail-sync central');
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof RetailSyncError) return reply.status(error.httpStatus).send({ error: error.toJSON() });
@@ -62,12 +68,22 @@ export function buildAdminApp(deps: AdminDependencies): FastifyInstance {
     return reply.status(status).send({ error: { code: status < 500 ? 'RS_ERR_BAD_REQUEST' : 'RS_ERR_INTERNAL', message: (error as Error).message, retriable: status >= 500 } });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // pid: a supervisor that spawned this process can tell it answered, not another process on a reused port.
+  app.get('/healthz', async () => ({ status: 'ok', pid: process.pid }));
 
+  // Every probe asks each store central writes to (queue, order store, dead letters) a cheap read,
+  // and each role-specific check (the Kafka consumer's) its question.
   app.get('/readyz', async (_request, reply) => {
-    const [queue, orderStore] = await Promise.all([probe(() => deps.queue.counts(), timeoutMs), probe(() => deps.orderStore.storeProgress(), timeoutMs)]);
-    const ready = queue === 'ok' && orderStore === 'ok';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: { queue, order_store: orderStore } });
+    const { ready, checks } = await probeDependencies(
+      {
+        queue: () => deps.queue.counts(),
+        order_store: () => deps.orderStore.storeProgress(),
+        dead_letters: () => deps.deadLetters.list({ limit: 1 }),
+        ...deps.readiness,
+      },
+      timeoutMs,
+    );
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
   app.get('/v1/admin/stores', async () => ({ stores: await deps.orderStore.storeProgress() }));
@@ -132,18 +148,4 @@ export function buildAdminApp(deps: AdminDependencies): FastifyInstance {
   if (deps.dashboard) registerDashboard(app, deps.dashboard);
 
   return app;
-}
-
-async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`timed out after ${timeoutMs} ms`), timeoutMs);
-  });
-  try {
-    return await Promise.race([check().then(() => 'ok'), timeout]);
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    clearTimeout(timer);
-  }
 }

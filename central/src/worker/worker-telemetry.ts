@@ -20,10 +20,15 @@ export function createWorkerTelemetry(logger: Logger, registry: Registry = creat
   const duration = histogramFrom(registry, METRICS.workerJobDuration);
   const lettersWritten = counterFrom(registry, METRICS.deadLettersWritten);
   for (const outcome of ['stored', 'error', 'dead_lettered']) jobs.inc({ outcome }, 0);
+  // Children bound once: a call per job then skips prom-client's label validation and hashing.
+  const perOutcome = {
+    stored: { jobs: jobs.labels({ outcome: 'stored' }), duration: duration.labels({ outcome: 'stored' }) },
+    error: { jobs: jobs.labels({ outcome: 'error' }), duration: duration.labels({ outcome: 'error' }) },
+  } satisfies Record<AttemptOutcome, unknown>;
   return {
     attemptFinished(event, attempt, outcome, durationSeconds) {
-      jobs.inc({ outcome });
-      duration.observe({ outcome }, durationSeconds);
+      perOutcome[outcome].jobs.inc();
+      perOutcome[outcome].duration.observe(durationSeconds);
       if (outcome === 'stored' && attempt > 1) withTrace(logger, event.trace_id, { event_id: event.event_id }).debug({ attempt }, 'sale stored after retry');
     },
     deadLettered(event, letter) {

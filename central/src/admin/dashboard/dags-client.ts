@@ -3,6 +3,7 @@
  * calls the runner like the CLI does. An unreachable runner is an answer (503), not a crash: the rest of
  * the dashboard keeps working.
  */
+import { adminAuthHeaders } from '@retail-sync/libs/runtime';
 
 export interface DagsAnswer {
   status: number;
@@ -22,6 +23,8 @@ export interface DagRunSummary {
 export class DagsClient {
   constructor(
     readonly baseUrl: string,
+    /** RS_ADMIN_TOKEN: the DAG runner asks for it as central's admin API does. */
+    private readonly adminToken?: string,
     private readonly timeoutMs = 3_000,
   ) {}
 
@@ -29,7 +32,7 @@ export class DagsClient {
     try {
       const response = await fetch(new URL(path, this.baseUrl), {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...adminAuthHeaders(this.adminToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

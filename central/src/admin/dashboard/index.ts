@@ -19,6 +19,8 @@ export type { DashboardSnapshot, StoreRow } from './snapshot.ts';
 export interface DashboardDependencies extends Omit<SnapshotDependencies, 'dags' | 'bullBoardPath'> {
   /** The DAG runner's HTTP (RS_DAGS_URL). */
   dagsUrl: string;
+  /** RS_ADMIN_TOKEN, sent on to the DAG runner. */
+  adminToken?: string;
   /** The BullMQ queue, to mount Bull Board on; absent for the embedded queue. */
   bullQueue?: Queue;
   logger?: Logger;
@@ -30,7 +32,7 @@ const PAGE_FILES = { 'index.html': 'text/html; charset=utf-8', 'dashboard.js': '
 const businessDate = /^\d{4}-\d{2}-\d{2}$/;
 
 export function registerDashboard(app: FastifyInstance, deps: DashboardDependencies): void {
-  const dags = new DagsClient(deps.dagsUrl);
+  const dags = new DagsClient(deps.dagsUrl, deps.adminToken);
   if (deps.bullQueue) mountBullBoard(app, deps.bullQueue);
   const source = new SnapshotSource({ ...deps, dags, bullBoardPath: deps.bullQueue ? BULL_BOARD_PATH : null });
   const stream = new SnapshotStream(source, deps.intervalMs ?? 2_000, deps.logger);

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { Kafka, logLevel, type Message } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newEventId, newTraceId, storeKeyFor } from '@retail-sync/libs/domain';
 import { kafkaSaleRecord, signKafkaValue } from '@retail-sync/libs/proto';
+import { spawnServer } from '@retail-sync/libs/runtime';
 import { saleFixture } from '../../test-fixtures.ts';
 import type { IngestCore } from '../ingest-core.ts';
 import { startKafkaIngest, type KafkaIngest } from './kafka-ingest.ts';
@@ -125,43 +125,32 @@ interface StoreProcess {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startStoreProcess(storeId: string, topic: string): Promise<StoreProcess> {
   const dir = await tempDir(`store-${storeId}`);
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'store/src/bin.ts'], {
+  const server = await spawnServer({
     cwd: REPO,
-    env: {
-      ...process.env,
+    entry: 'store/src/bin.ts',
+    ports: { intake: undefined },
+    healthPort: 'intake',
+    logFile: join(dir, 'store.log'),
+    label: `store ${storeId}`,
+    timeoutMs: 30_000,
+    env: (ports) => ({
       RS_TRANSPORT: 'kafka',
       RS_KAFKA_BROKERS: brokers.join(','),
       RS_KAFKA_TOPIC: topic,
       RS_STORE_ID: storeId,
-      RS_STORE_PORT: String(port),
+      RS_STORE_PORT: String(ports.intake),
       RS_STORE_DATA_DIR: dir,
       RS_STORE_KEY_SECRET: TEST_SECRET,
       RS_LOG_LEVEL: 'warn',
       RS_KAFKA_SEND_RETRIES: '2',
       RS_SHIP_BACKOFF_MAX_MS: '1000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    }),
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = () => server.stop('SIGTERM');
   cleanups.push(stop);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000, `store ${storeId} to answer /healthz`);
-  return { url, child, stop };
+  return { url: `http://127.0.0.1:${server.ports.intake}`, child: server.child, stop };
 }
 
 /** POSTs `count` sales to a store; returns event_id → (store, seq) as the store assigned them. */
@@ -207,11 +196,13 @@ describe('Kafka transport against a real broker', () => {
     expect(JSON.parse(sample.sale_json)).toMatchObject({ store_id: 'bos-001', receipt_no: 'r-1499' });
   });
 
-  it('loses and doubles nothing when the broker is killed and restarted mid-stream', async () => {
+  it('loses and doubles nothing when the broker is killed and restarted mid-stream, and is not ready while it is gone', async () => {
     const topic = await newTopic();
     const dir = await tempDir('broker-kill');
     const embedded = await central(dir);
-    await ingest(topic, testName('group'), embedded);
+    const consumer = await ingest(topic, testName('group'), embedded);
+    const unhealthy = () => consumer.health().then(() => undefined, (error: Error) => error.message);
+    await eventually(async () => (await unhealthy()) === undefined, 60_000, 'the consumer to join its group (ready)');
     const store = await startStoreProcess('nyc-001', topic);
     const sent = new Map<string, { store_id: string; seq: number }>();
     const post = async (from: number, count: number) => {
@@ -233,8 +224,10 @@ describe('Kafka transport against a real broker', () => {
 
     await run(join(REPO, 'scripts/services'), ['kill', 'kafka']);
     const queuedAtKill = acceptedCount(embedded);
+    let whyNotReady: string | undefined;
     try {
-      // The store keeps taking sales into its buffer while the broker is gone.
+      // The store keeps taking sales into its buffer while the broker is gone; central is not ready.
+      await eventually(async () => (whyNotReady = await unhealthy()) !== undefined, 10_000, 'the ingest to report the broker gone');
       await new Promise((resolve) => setTimeout(resolve, 3_000));
     } finally {
       await run(join(REPO, 'scripts/services'), ['up', 'kafka'], { timeout: 120_000 });
@@ -244,6 +237,8 @@ describe('Kafka transport against a real broker', () => {
     await poster;
     expect(sent.size).toBeGreaterThan(queuedAtKill + 500);
 
+    expect(whyNotReady).toMatch(/^Kafka (brokers .* unreachable|consumer )/);
+    await eventually(async () => (await unhealthy()) === undefined, 120_000, 'the ingest to be ready again after the broker restart');
     await eventually(() => acceptedCount(embedded) === sent.size, 120_000, `${sent.size} events in the queue after the broker restart`);
     await eventually(async () => (await storeAckedSeq(store)) === sent.size, 60_000, `the store cursor to reach ${sent.size}`);
     expectExactlyOnce(await queuedJobs(`${dir}/queue.duckdb`), sent);

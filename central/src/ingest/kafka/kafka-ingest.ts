@@ -37,6 +37,12 @@ export interface KafkaIngestDependencies {
 }
 
 export interface KafkaIngest {
+  /**
+   * Resolves while this ingest is consuming: its consumer is in the group and a broker answers a
+   * metadata request. Rejects with the reason otherwise (joining, crashed, broker unreachable): the
+   * admin API's /readyz asks it on every probe.
+   */
+  health(): Promise<void>;
   /** Stops after the chunk in flight (committed if it finished), leaves the group, disconnects. */
   close(): Promise<void>;
 }
@@ -58,6 +64,8 @@ export async function startKafkaIngest(settings: KafkaIngestSettings, deps: Kafk
 
   let closing = false;
   let consumer: Consumer | undefined;
+  // what the current consumer last reported: readiness needs it in the group
+  let consumerState: 'joining the group' | 'consuming' | 'crashed' | 'stopped' = 'joining the group';
   let restartTimer: NodeJS.Timeout | undefined;
 
   const handleBatch = (payload: EachBatchPayload) => ingestBatch(payload, settings, deps, logger, () => closing);
@@ -72,7 +80,11 @@ export async function startKafkaIngest(settings: KafkaIngestSettings, deps: Kafk
       allowAutoTopicCreation: false,
     });
     consumer = next;
+    consumerState = 'joining the group';
+    next.on(next.events.GROUP_JOIN, () => (consumerState = 'consuming'));
+    next.on(next.events.STOP, () => (consumerState = 'stopped'));
     next.on(next.events.CRASH, ({ payload }) => {
+      consumerState = payload.restart ? 'joining the group' : 'crashed';
       if (payload.restart || closing) return; // kafkajs restarts retriable crashes itself
       logger.error({ err: payload.error }, 'Kafka consumer crashed for good; re-creating it (uncommitted records are re-delivered)');
       restartTimer = setTimeout(() => {
@@ -98,12 +110,29 @@ export async function startKafkaIngest(settings: KafkaIngestSettings, deps: Kafk
   await run();
   logger.info({ brokers: settings.RS_KAFKA_BROKERS }, 'Kafka ingest consuming');
 
+  // The broker probe has a client of its own that does not retry: a probe must answer within its timeout.
+  const probeAdmin = new Kafka({ clientId: `${settings.RS_KAFKA_CLIENT_ID}-central-probe`, brokers: settings.RS_KAFKA_BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1_000 }).admin();
+  let probeConnected: Promise<void> | undefined;
+
   let closed: Promise<void> | undefined;
   return {
+    async health() {
+      if (consumerState !== 'consuming') throw new Error(`Kafka consumer ${consumerState}`);
+      try {
+        probeConnected ??= probeAdmin.connect();
+        await probeConnected;
+        await probeAdmin.describeCluster();
+      } catch (error) {
+        probeConnected = undefined;
+        await probeAdmin.disconnect().catch(() => undefined);
+        throw new Error(`Kafka brokers ${settings.RS_KAFKA_BROKERS.join(',')} unreachable: ${(error as Error).message}`);
+      }
+    },
     close() {
       closed ??= (async () => {
         closing = true;
         clearTimeout(restartTimer);
+        await probeAdmin.disconnect().catch(() => undefined);
         await consumer?.disconnect();
         logger.info('Kafka ingest stopped');
       })();

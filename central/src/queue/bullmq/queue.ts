@@ -7,7 +7,8 @@
  *   crash may lose up to ~1 s of acked jobs; RS_REDIS_WAIT_AOF=true (Redis ≥ 7.2) closes that gap.
  * - BullMQ's add is one Lua script per job (EXISTS jobKey, else store), so one event_id never has two
  *   live jobs. Its reply is the id either way, so each enqueue call tags the jobs it adds with its own
- *   name (`sale:<token>`) and reads the names back: the one caller whose token is stored answers
+ *   name (`sale:<token>`) and reads the names back (job-owners.lua, queued in the same pipeline right
+ *   after the adds: one round trip per batch): the one caller whose token is stored answers
  *   'accepted', every other (a retry, a second ingest replica racing it) answers 'duplicate'.
  * - 'duplicate' lasts while the job key lives: waiting, active, delayed, or completed within the dedupe
  *   window (RS_QUEUE_DEDUPE_WINDOW_MS / RS_BULLMQ_KEEP_COMPLETED, evaluated lazily by BullMQ when other
@@ -15,20 +16,27 @@
  *   dead-letter replay goes through the queue.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { commonErrors, RetailSyncError } from '@retail-sync/libs/errors';
 import type { Logger } from '@retail-sync/libs/log';
 import type { ConsumeOptions, EnqueueOutcome, EventProcessor, FailedJob, QueueConsumer, QueueCounts, QueuedEvent, QueuePort } from '@retail-sync/libs/ports';
-import { Queue, type JobsOptions } from 'bullmq';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BullmqQueueOptions } from './config.ts';
 import { BACKOFF_TYPE, BullmqConsumer, eventOf, UNBOUNDED } from './consumer.ts';
 import { shouldRetry } from './retry.ts';
 
 const JOB_NAME_PREFIX = 'sale:';
+const JOB_OWNERS_LUA = readFileSync(new URL('./job-owners.lua', import.meta.url), 'utf8');
 
-interface JobOwner {
-  name: string | null;
-  givenUp: boolean;
+/** job-owners.lua's answer per id (1 = another enqueue's live job: duplicate). */
+const JobOwner = { Ours: 0, Duplicate: 1, GivenUp: 2 } as const;
+type JobOwner = (typeof JobOwner)[keyof typeof JobOwner];
+
+/** The pipeline BullMQ's Redis backend queues its add scripts on, plus our script (defineCommand). */
+interface OwnersPipeline {
+  rsJobOwners(numberOfKeys: number, ...keysThenArgs: string[]): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 export class BullmqQueue implements QueuePort {
@@ -47,6 +55,7 @@ export class BullmqQueue implements QueuePort {
     // queueing in memory; reconnection itself goes on in the background.
     this.producer = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'retail-sync:enqueue' });
     this.producer.on('error', (error) => this.logger.warn({ err: error }, 'bullmq queue: redis connection error'));
+    this.producer.defineCommand('rsJobOwners', { lua: JOB_OWNERS_LUA });
     this.queue = new Queue<QueuedEvent, void>(options.queueName, { connection: this.producer, prefix: options.prefix });
     this.queue.on('error', (error) => this.logger.warn({ err: error }, 'bullmq queue: error'));
     const ageSeconds = Math.ceil(options.dedupeWindowMs / 1000);
@@ -71,14 +80,13 @@ export class BullmqQueue implements QueuePort {
       // Round 2 only re-adds ids that were found given up (and removed) in round 1.
       for (let round = 1; round <= 2 && pending.length > 0; round += 1) {
         const jobName = `${JOB_NAME_PREFIX}${randomUUID()}`;
-        await this.queue.addBulk(pending.map((event) => ({ name: jobName, data: eventOf(event), opts: { ...this.jobOptions, jobId: event.event_id } })));
-        const owners = await this.ownersOf(pending.map((event) => event.event_id));
+        const owners = await this.addAndReadOwners(jobName, pending);
         const givenUp: QueuedEvent[] = [];
         pending.forEach((event, index) => {
-          const owner = owners[index]!;
-          // null: ours, already processed and pruned (only possible when the retention count is tiny).
-          if (owner.name === jobName || owner.name === null) outcomeOf.set(event.event_id, 'accepted');
-          else if (owner.givenUp && round === 1) givenUp.push(event);
+          const owner = owners[index];
+          // Ours also when the job is already gone: processed and pruned (only with a tiny retention count).
+          if (owner === JobOwner.Ours) outcomeOf.set(event.event_id, 'accepted');
+          else if (owner === JobOwner.GivenUp && round === 1) givenUp.push(event);
           else outcomeOf.set(event.event_id, 'duplicate');
         });
         // A failed job is never locked, so remove succeeds unless another replica re-queued it first
@@ -144,20 +152,26 @@ export class BullmqQueue implements QueuePort {
     await this.queue.obliterate({ force: true });
   }
 
-  private async ownersOf(ids: string[]): Promise<JobOwner[]> {
-    const pipeline = this.producer.pipeline();
-    for (const id of ids) {
-      pipeline.hget(this.queue.toKey(id), 'name');
-      pipeline.zscore(this.queue.toKey('failed'), id);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return ids.map((_, index) => {
-      const [nameError, name] = replies[2 * index] ?? [new Error('no reply'), null];
-      const [failedError, failedScore] = replies[2 * index + 1] ?? [new Error('no reply'), null];
-      if (nameError) throw nameError;
-      if (failedError) throw failedError;
-      return { name: (name as string | null) ?? null, givenUp: failedScore !== null };
+  /**
+   * Adds one job per event, named `jobName`, and reads back who owns each id, in one pipeline: the
+   * adds are BullMQ's own scripts (the same as Queue.addBulk queues), job-owners.lua runs right after
+   * them on the same connection. One round trip per batch.
+   */
+  private async addAndReadOwners(jobName: string, events: QueuedEvent[]): Promise<JobOwner[]> {
+    const pipeline = (await this.queue.backend.client).pipeline();
+    const jobKeys: string[] = [];
+    const queued = events.map((event) => {
+      const job = new Job<QueuedEvent, void>(this.queue, jobName, eventOf(event), { ...this.jobOptions, jobId: event.event_id }, event.event_id);
+      jobKeys.push(this.queue.toKey(event.event_id));
+      // Queues BullMQ's add command on the pipeline synchronously (the reply comes with exec).
+      return this.queue.backend.addJobToTransaction(pipeline, job.asJSON(), event.event_id);
     });
+    (pipeline as unknown as OwnersPipeline).rsJobOwners(1 + jobKeys.length, this.queue.toKey('failed'), ...jobKeys, jobName, ...events.map((event) => event.event_id));
+    const [execReplies] = await Promise.all([(pipeline as unknown as OwnersPipeline).exec(), ...queued]);
+    const replies = execReplies ?? [];
+    if (replies.length !== events.length + 1) throw new Error(`redis answered ${replies.length} of ${events.length + 1} commands`);
+    for (const [error] of replies) if (error) throw error;
+    return replies.at(-1)![1] as JobOwner[];
   }
 
   /** WAITAOF numlocal=1: resolves once this connection's writes are fsynced to the AOF. */
