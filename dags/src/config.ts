@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
+import { adminApiConfigShape, commonConfigShape, env, loadConfig } from '@retail-sync/libs/config';
 import { Cron } from 'croner';
 import { cassandraConfigShape } from '@retail-sync/libs/cassandra';
 import { clickhouseConfigShape } from './warehouse/clickhouse/config.ts';
@@ -24,6 +24,7 @@ function isCronPattern(pattern: string): boolean {
 
 export const dagsConfigSchema = z.object({
   ...commonConfigShape,
+  ...adminApiConfigShape,
   /** Address the runner's HTTP (health, run history) binds to. Default 127.0.0.1. */
   RS_DAGS_HOST: env.string('127.0.0.1'),
   /** Port of the runner's HTTP. Default 8001 (0 = any free port). */

@@ -57,4 +57,26 @@ describe('runner HTTP', () => {
     expect(bad.json()).toMatchObject({ error: { code: 'RS_ERR_INVALID_REQUEST', details: { issues: [{ field: 'limit' }] } } });
     await app.close();
   });
+
+  it('asks the warehouse on every readiness probe: 503 naming it while it fails or hangs, 200 once it answers', async () => {
+    let warehouse: 'up' | 'down' | 'hanging' = 'down';
+    const app = buildDagsHttp({
+      ...deps(),
+      readinessTimeoutMs: 50,
+      readinessChecks: {
+        warehouse: () => (warehouse === 'up' ? Promise.resolve([{ ok: 1 }]) : warehouse === 'down' ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:18123')) : new Promise(() => undefined)),
+        order_store: async () => [],
+      },
+    });
+    const down = await app.inject({ url: '/readyz' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ status: 'not_ready', checks: { warehouse: 'connect ECONNREFUSED 127.0.0.1:18123', order_store: 'ok' } });
+    warehouse = 'up';
+    const up = await app.inject({ url: '/readyz' });
+    expect(up.statusCode).toBe(200);
+    expect(up.json()).toEqual({ status: 'ready', checks: { warehouse: 'ok', order_store: 'ok' } });
+    warehouse = 'hanging';
+    expect((await app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'not_ready', checks: { warehouse: 'timed out after 50 ms' } });
+    await app.close();
+  });
 });

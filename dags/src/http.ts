@@ -1,6 +1,6 @@
 /**
  * The runner's HTTP, for operators, the CLI and central's dashboard:
- *   GET  /healthz, /readyz (503 until the warehouse is migrated and the scheduler runs), /metrics
+ *   GET  /healthz, /readyz (503 until the scheduler runs, and whenever the warehouse does not answer), /metrics
  *   GET  /v1/dags/runs?job=&partition=&limit=     runs newest first, each with its task attempts
  *   POST /v1/dags/backfill {job, from, to, concurrency?}  202 + progress (backfill_id) — runs in the background
  *   GET  /v1/dags/backfill/:id                    progress: done/total, succeeded, failed, skipped, failures
@@ -10,6 +10,7 @@
  *   POST /v1/dags/reconcile {date}                runs reconcile_daily for the day now, then answers as GET
  * Errors answer {error: {code, message, retriable, details?}} with the code's HTTP status.
  */
+import { probeDependencies, requireAdminToken } from '@retail-sync/libs/runtime';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -22,9 +23,16 @@ import type { ReconcileResultRow } from './warehouse/dag-warehouse.ts';
 
 export interface DagsHttpDeps {
   history: RunHistory;
+  /** RS_ADMIN_TOKEN: when set, every route but /healthz, /readyz and /metrics requires it. */
+  adminToken?: string;
   /** Job id → its number of tasks (a run with fewer finished tasks is incomplete). */
   jobTasks: Readonly<Record<string, number>>;
+  /** True once the scheduler runs, false again while closing. */
   isReady: () => boolean;
+  /** Asked on every GET /readyz, by name (warehouse: a trivial query): readiness is never a flag set at start. */
+  readinessChecks?: Readonly<Record<string, () => Promise<unknown>>>;
+  /** How long /readyz waits for each check. @default 2000 */
+  readinessTimeoutMs?: number;
   /** Reconciliation over every known store (GET /v1/dags/reconcile). */
   reconcile: () => Promise<ReconcileReport>;
   backfills: {
@@ -71,6 +79,7 @@ function invalid(reply: FastifyReply, error: z.ZodError): FastifyReply {
 
 export function buildDagsHttp(deps: DagsHttpDeps): FastifyInstance {
   const app = Fastify({ logger: false });
+  requireAdminToken(app, deps.adminToken, 'retail-sync DAG runner');
 
   app.setErrorHandler((error, _request, reply) => {
     const coded = error as { code?: unknown; httpStatus?: unknown; toJSON?: () => unknown };
@@ -81,11 +90,13 @@ export function buildDagsHttp(deps: DagsHttpDeps): FastifyInstance {
     return reply.code(500).send({ error: { message: error instanceof Error ? error.message : String(error), retriable: true } });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // pid: a supervisor that spawned this process can tell it answered, not another process on a reused port.
+  app.get('/healthz', async () => ({ status: 'ok', pid: process.pid }));
 
   app.get('/readyz', async (_request, reply) => {
-    if (deps.isReady()) return { status: 'ready' };
-    return reply.code(503).send({ status: 'starting' });
+    if (!deps.isReady()) return reply.code(503).send({ status: 'starting' });
+    const { ready, checks } = await probeDependencies(deps.readinessChecks ?? {}, deps.readinessTimeoutMs ?? 2_000);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
   app.get('/metrics', async (_request, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));

@@ -34,7 +34,7 @@ describe('startDagRunner', () => {
     const dags = await start();
     expect(dags.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await dags.backfill('sales_rollups', '2026-03-01', '2026-03-02');
-    expect(await (await fetch(`${dags.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${dags.url}/healthz`)).json()).toEqual({ status: 'ok', pid: process.pid });
     expect((await fetch(`${dags.url}/readyz`)).status).toBe(200);
 
     const body = (await (await fetch(`${dags.url}/v1/dags/runs?job=sales_rollups&partition=2026-03-01`)).json()) as { runs: Array<{ partition: string; status: string; tasks: unknown[] }> };

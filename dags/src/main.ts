@@ -90,15 +90,19 @@ export async function startDagRunner(config: DagsConfig, deps: DagRunnerDeps): P
       warehouse: opened.warehouse,
     });
 
+  if (config.RS_PROFILE === 'production' && !config.RS_ADMIN_TOKEN) logger.warn('RS_ADMIN_TOKEN is unset: the runner API (backfills) is open to anyone who can reach it');
   let ready = false;
   const http = buildDagsHttp({
     history: opened.engineStores.history,
     jobTasks: Object.fromEntries(jobs.map((job) => [job.id, job.order.length])),
     isReady: () => ready,
+    // What the jobs read (order store) and write (warehouse), asked afresh on every probe.
+    readinessChecks: { warehouse: () => opened.warehouse.query('SELECT 1 AS ok'), order_store: () => deps.orderStore.storeProgress() },
     reconcile: () => reconcileWith(),
     backfills,
     reconcileDay: { stored: (date) => opened.warehouse.reconcileResults(assertBusinessDate(date)), run: async (date) => (await reconcileDay(date)).run },
     metrics: metrics.registry,
+    adminToken: config.RS_ADMIN_TOKEN,
   });
   try {
     await http.listen({ host: config.RS_DAGS_HOST, port: config.RS_DAGS_PORT });
