@@ -32,7 +32,7 @@ function sidewaysFor(service) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'coverage/**', '**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

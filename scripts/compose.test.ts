@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { centralConfigSchema } from '@retail-sync/central';
 import { dagsConfigSchema } from '@retail-sync/dags';
 import { loadConfig } from '@retail-sync/libs/config';
-import { storeConfigSchema } from '@retail-sync/store';
+import { parseIdentitySpecs, storeConfigSchema } from '@retail-sync/store';
 import { REPO_ROOT } from './lib/stack.ts';
 
 interface ComposeService {
@@ -14,6 +14,9 @@ interface ComposeService {
   build?: { target: string };
   environment?: Record<string, string | number>;
   ports?: string[];
+  command?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
 }
 
 const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
@@ -60,5 +63,29 @@ describe('docker-compose.yml', () => {
     expect(command).toContain('--appendonly yes');
     expect(command).toContain('--appendfsync everysec');
     expect(command).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('runs stores as one scalable service whose replicas claim shops from a provisioned identity pool', () => {
+    const { store, 'store-pool-init': init } = compose.services;
+    const storeServices = Object.entries(compose.services).filter(([, service]) => service.build?.target === 'store');
+    expect(storeServices.map(([name]) => name).sort()).toEqual(['store', 'store-pool-init']); // no per-shop services
+
+    const pool = String(store!.environment!.RS_STORE_IDENTITY_POOL);
+    expect(pool).toMatch(/^\//);
+    for (const service of [store!, init!]) expect(service.volumes).toContainEqual(expect.stringMatching(new RegExp(`^[\\w-]+:${pool}$`)));
+    expect(store!.ports![0]).toMatch(/^\d+-\d+:5001$/); // a host port range: one per replica
+    expect(store!.depends_on!['store-pool-init']).toEqual({ condition: 'service_completed_successfully' });
+
+    const command = init!.command!;
+    // the store image has no tsx: the one-shot is bundled beside the store (scripts/build.ts, tested in build.test.ts)
+    expect(command.slice(0, 2)).toEqual(['node', 'store/dist/provision.mjs']);
+    expect(existsSync(join(REPO_ROOT, 'store/src/identity/provision-bin.ts'))).toBe(true);
+    expect(command[command.indexOf('--dir') + 1]).toBe(pool);
+    // Every provisioned shop is a catalog store with the catalog's timezone, so central can enrich its sales.
+    const catalog = JSON.parse(readFileSync(join(REPO_ROOT, 'data/seed/catalog.json'), 'utf8')) as { stores: Array<{ store_id: string; timezone: string }> };
+    const catalogZones = new Map(catalog.stores.map((entry) => [entry.store_id, entry.timezone]));
+    const shops = parseIdentitySpecs(command[command.indexOf('--stores') + 1]!);
+    expect(shops.length).toBeGreaterThan(1);
+    for (const shop of shops) expect(catalogZones.get(shop.storeId), shop.storeId).toBe(shop.timezone);
   });
 });

@@ -8,8 +8,9 @@ import { join, resolve } from 'node:path';
 import { runSimulator, type StoreStatus } from '@retail-sync/store';
 import { fileLogger, readSeedCatalog, REPO_ROOT, spawnStore, startCentralNode, type StoreProcess } from './lib/stack.ts';
 
+// Ports: 8000/50051/8001 and stores from 5001 by default; 0 lets the OS pick each (the URLs are printed).
 const storePortBase = Number(process.env.RS_STORE_PORT_BASE ?? 5001);
-const STORES = ['nyc-001', 'lon-001', 'tok-001'].map((store_id, i) => ({ store_id, port: storePortBase + i }));
+const STORES = ['nyc-001', 'lon-001', 'tok-001'].map((store_id, i) => ({ store_id, port: storePortBase === 0 ? undefined : storePortBase + i }));
 const SALES_PER_SECOND = Number(process.env.RS_SIMULATOR_RATE ?? 20);
 
 const dataDir = resolve(REPO_ROOT, process.env.RS_DATA_DIR ?? 'data');

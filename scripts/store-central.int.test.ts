@@ -15,7 +15,7 @@ import { reconcile } from '@retail-sync/dags';
 import { createLogger } from '@retail-sync/libs/log';
 import { runSimulator } from '@retail-sync/store';
 import { productionIsolation } from './lib/production-isolation.ts';
-import { freePort, readSeedCatalog, spawnCentral, spawnStore, storeStatus, waitForDrain, waitUntil, type CentralProcess, type StoreProcess } from './lib/stack.ts';
+import { readSeedCatalog, spawnCentral, spawnStore, storeStatus, waitForDrain, waitUntil, type CentralProcess, type StoreProcess } from './lib/stack.ts';
 
 const catalog = readSeedCatalog();
 const STORE = catalog.stores[0]!;
@@ -46,14 +46,13 @@ describe('store → two central replicas', () => {
     });
     const replicas: CentralProcess[] = [];
     for (const name of ['a', 'b']) {
-      const replica = await spawnCentral({ grpcPort: await freePort(), adminPort: await freePort(), dataDir, logFile: join(dataDir, 'logs', `central-${name}.log`), env: centralEnv });
+      const replica = await spawnCentral({ dataDir, logFile: join(dataDir, 'logs', `central-${name}.log`), env: centralEnv });
       running.push(replica);
       replicas.push(replica);
     }
     const [first, second] = replicas as [CentralProcess, CentralProcess];
     const store = await spawnStore({
       storeId: STORE.store_id,
-      port: await freePort(),
       dataDir,
       grpcEndpoints: `${first.grpcEndpoint},${second.grpcEndpoint}`,
       logFile: join(dataDir, 'logs', 'store.log'),

@@ -24,7 +24,6 @@ async function setup(storeEnv: NodeJS.ProcessEnv = {}): Promise<{ dataDir: strin
   const grpcPort = await freePort();
   const store = await spawnStore({
     storeId: STORE.store_id,
-    port: await freePort(),
     dataDir,
     grpcEndpoints: `127.0.0.1:${grpcPort}`,
     logFile: join(dataDir, 'logs', 'store.log'),
@@ -38,9 +37,7 @@ async function setup(storeEnv: NodeJS.ProcessEnv = {}): Promise<{ dataDir: strin
 async function startCentralOn(dataDir: string, grpcPort: number): Promise<CentralNode> {
   const node = await startCentralNode({
     dataDir,
-    adminPort: await freePort(),
     grpcPort,
-    dagsPort: await freePort(),
     dagTickCron: '0 0 1 1 *',
     logger: fileLogger(join(dataDir, 'logs', 'central.log')),
     env: { RS_PROFILE: 'embedded' },

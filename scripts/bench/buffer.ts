@@ -1,6 +1,9 @@
 /**
  * Buffer: N sale events appended to the store's DiskBuffer (batches of 1,000, one group commit and
- * fdatasync each, as intake does under load), then read back from the start. Ceiling: the same bytes
+ * fdatasync each, as intake does under load), then read back from the start (records checked and
+ * handed out as views, payloads not parsed unless used). The events are handed over as intake hands
+ * them: each record's JSON text, built by concatenating pre-serialized parts (appendJson; intake's
+ * sale-event-json.ts), so the stage times what the buffer does in the store. Ceiling: the same bytes
  * written to one plain file in the same number of write + fdatasync calls, then read back in 1 MiB reads.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,7 +19,7 @@ const TARGET = 0.6;
 
 /** The part of the store's DiskBuffer this stage drives (store/src/buffer/disk-buffer.ts). */
 interface AppendLog<T> {
-  append(builders: ReadonlyArray<(seq: number) => T>): Promise<number[]>;
+  appendJson(builders: ReadonlyArray<(seq: number) => string>): Promise<number[]>;
   readFrom(afterSeq: number, maxRecords: number, maxBytes: number): Promise<Array<{ seq: number; payload: T; bytes: number }>>;
   stats(): { bytes: number; lastSeq: number };
   close(): Promise<void>;
@@ -53,6 +56,19 @@ function saleEvent(seq: number): Record<string, unknown> {
   };
 }
 
+const SALE_PREFIX = '{"event_id":"0190f3a4-7b1c-7d2e-8f3a-';
+const SALE_AFTER_ID = '","store_id":"nyc-001","seq":';
+const SALE_AFTER_SEQ =
+  ',"received_at":"2026-11-02T15:04:05.123Z","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","sale":{"store_id":"nyc-001","terminal_id":"t1","receipt_no":"r-';
+const SALE_REST =
+  '","occurred_at":"2026-11-02T10:04:05-05:00","type":"sale","currency":"USD","lines":[{"sku":"SKU-COFFEE-001","qty":2,"unit_price_minor":499,"discount_minor":0},' +
+  '{"sku":"SKU-BAGEL-002","qty":1,"unit_price_minor":325,"discount_minor":25}],"tax_minor":104,"total_minor":1402,"payment_method":"card"}}';
+
+/** JSON.stringify(saleEvent(seq)), made the way intake makes a record's text: parts joined around the varying values. */
+function saleEventJson(seq: number): string {
+  return SALE_PREFIX + String(seq).padStart(12, '0') + SALE_AFTER_ID + seq + SALE_AFTER_SEQ + seq + SALE_REST;
+}
+
 export const bufferStage: BenchStage = {
   name: 'buffer',
   needs: [],
@@ -60,6 +76,7 @@ export const bufferStage: BenchStage = {
   async run(scale, context) {
     const records = scale.pick(1_000_000, 20_000);
     const DiskBuffer = diskBuffer();
+    if (saleEventJson(records) !== JSON.stringify(saleEvent(records))) throw new Error('saleEventJson no longer matches JSON.stringify(saleEvent)');
     let totalBytes = 0;
 
     const ours = async (round: number): Promise<Figures> => {
@@ -67,9 +84,9 @@ export const bufferStage: BenchStage = {
       mkdirSync(dir, { recursive: true });
       const buffer = await DiskBuffer.open<Record<string, unknown>>(dir, { maxBytes: 16 * 2 ** 30, groupCommitWaitMs: 0 });
       try {
-        const builders = (count: number) => Array.from({ length: count }, () => saleEvent);
+        const builders = (count: number) => Array.from({ length: count }, () => saleEventJson);
         const appendMs = await timed(async () => {
-          for (let first = 1; first <= records; first += APPEND_BATCH) await buffer.append(builders(Math.min(APPEND_BATCH, records - first + 1)));
+          for (let first = 1; first <= records; first += APPEND_BATCH) await buffer.appendJson(builders(Math.min(APPEND_BATCH, records - first + 1)));
         });
         totalBytes = buffer.stats().bytes;
         let read = 0;
@@ -136,8 +153,10 @@ export const bufferStage: BenchStage = {
       const profile = await profileInProcess(async () => void (await ours(scale.rounds)));
       return [
         ...summarizeProfile(profile),
-        'The raw file costs one syscall per MiB; the buffer pays per record: JSON.stringify and CRC32C of each payload on append, and on read-back a checksum check and JSON.parse of each record. ' +
-          'What closes it: keep the payload as the bytes intake received (no re-serialization), decode lazily on read (the shipper forwards sale_json as bytes), and checksum whole group-commit frames rather than records.',
+        'The raw file costs one syscall per MiB; the buffer pays per record on append: UTF-8 encoding of each record\'s JSON text (handed over as intake does, built from pre-serialized parts), framing and a CRC32C of each record into one buffer per append, then the same write + fdatasync. ' +
+          'Read-back checks each record\'s CRC32C and hands out views of the bytes read (no JSON.parse until a payload is used; a sequential reader continues where it stopped, reads sized to the request). ' +
+          'What is left per record: building and UTF-8 encoding its text, its CRC32C and frame on append (about 1.2–1.8 µs of CPU per record, measured on tmpfs where fdatasync is free) and the check on read, each in series with the fdatasyncs both sides pay alike: ' +
+          'this stage keeps one append in flight, whereas under intake load appends queue behind an fdatasync and share the next one.',
       ];
     });
   },

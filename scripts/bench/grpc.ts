@@ -60,7 +60,7 @@ export const grpcStage: BenchStage = {
       const ceiling = medianFigures(measured.ceiling);
       const notes = [
         `${events.toLocaleString('en-US')} sales (${(source.bufferedBytes / 2 ** 20).toFixed(0)} MiB buffered) per round, ${scale.rounds} interleaved rounds, medians; the endpoint acks every event ACCEPTED at once, so central's queue is not in this figure (see enqueue).`,
-        'Ceiling events_per_s: the recorded batches written as fast as the stream takes them; one_in_flight_events_per_s: the same bare client waiting for each ack before the next batch, as the shipper does (one batch in flight keeps a store\'s events in order).',
+        'Ceiling events_per_s: the recorded batches written as fast as the stream takes them; one_in_flight_events_per_s: the same bare client waiting for each ack before the next batch. The shipper keeps RS_SHIP_MAX_BATCHES_IN_FLIGHT (default 3) batches on its one stream and settles their acks in send order, so a store\'s events stay in order and the cursor moves over a contiguous acked prefix.',
       ];
       return await explainMiss({ ours, ceiling, ...ratioTarget(ours.events_per_s! / ceiling.events_per_s!, TARGET), notes }, async () => {
         const profileDir = join(context.workDir, 'grpc-profile');
@@ -71,9 +71,10 @@ export const grpcStage: BenchStage = {
         const cpuCeiling = 1e6 / ours.store_cpu_us_per_event!;
         return [
           ...summarizeProfile(readChildProfile(profileDir)),
-          `The bare client sending one batch at a time still reaches ${(oneInFlightShare * 100).toFixed(0)}% of its pipelined rate, so ${oneInFlightShare > 0.85 ? 'waiting for each ack is not where the time goes' : 'waiting for each ack costs part of the gap'}. ` +
-            `The store spends ~${ours.store_cpu_us_per_event!.toFixed(0)} µs of CPU per shipped event, which caps one core near ${Math.round(cpuCeiling).toLocaleString('en-US')} events/s: reading each record back from the buffer and JSON.parse of it, rebuilding the wire event (sale_json re-stringified to bytes), protobuf encoding, the ack cursor write per batch, and for every fully acked segment the receipt index persisting its keys (fdatasync) before the segment is deleted. ` +
-            `What closes it: hand the sale's buffered JSON bytes to the wire as they are (the record payload is already JSON; parse only the envelope fields), which removes a parse and a stringify per event${oneInFlightShare > 0.85 ? '' : ', and keep two or three batches in flight on the one stream (acks come back in order, so per-store order and the cursor rule hold)'}.`,
+          `The bare client sending one batch at a time still reaches ${(oneInFlightShare * 100).toFixed(0)}% of its pipelined rate (the shipper keeps up to 3 batches in flight). ` +
+            `The store spends ~${ours.store_cpu_us_per_event!.toFixed(0)} µs of CPU per shipped event, which caps one core near ${Math.round(cpuCeiling).toLocaleString('en-US')} events/s: reading each record back (checksum, no JSON.parse: the wire event is cut out of the buffered bytes, sale_json passed as is), encoding the batch in one pass (ship-batch-encoder.ts), protobufjs decoding the per-event acks, the ack cursor writes (folded together while batches keep flowing), and for every fully acked segment the receipt index writing its keys from memory (receipt-line.ts; no record is read back or parsed) and fdatasyncing them before the segment is deleted. ` +
+            `The drain takes ~${(1e6 / ours.events_per_s!).toFixed(0)} µs of wall time per event against that CPU time${1e6 / ours.events_per_s! > 1.5 * ours.store_cpu_us_per_event! ? ': the store also waits (fsyncs, and other processes on the same cores)' : ''}. ` +
+            'What would close the rest: fewer objects per event on the read side (record, view, wire event, envelope strings) and a cheaper proof that the sale is the last key of a record than walking its bytes (closingBraceOf).',
         ];
       });
     } finally {

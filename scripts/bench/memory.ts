@@ -1,37 +1,45 @@
 /**
  * Memory: (1) a store process whose shipper points at a dead endpoint takes N sales through intake,
- * so all N stay buffered, and its RSS is read from /proc/<pid>/status (VmRSS, VmHWM); (2) central
- * (ingest + worker) under paced load from one store, its RSS sampled every 250 ms.
+ * so all N stay buffered, and its RSS is read from /proc/<pid>/status (VmRSS, VmHWM). The target is
+ * the production form (the bundle of scripts/build.ts on plain node with STORE_NODE_OPTIONS); the same
+ * load is run on the bundle without the heap flags and on `node --import tsx` (how `npm start` runs it)
+ * to show what each step buys. (2) central (ingest + worker) under paced load from one store, its RSS
+ * sampled every 250 ms.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildStoreBundle, STORE_NODE_OPTIONS } from '../build.ts';
 import { REPO_ROOT } from '../lib/stack.ts';
 import { sleep, type BenchContext, type BenchStage } from './harness.ts';
 import { catalogStore, postLoad, saleMaker } from './pos-load.ts';
-import { deadEndpoint, memoryOf, sampleMemory, startStore } from './processes.ts';
+import { cpuSecondsOf, deadEndpoint, memoryOf, sampleMemory, startBundledStore, startStore } from './processes.ts';
 import { driveStores, pipelineRate, startPipeline } from './end-to-end.ts';
 import { probeEnv } from './profile.ts';
 import { storeStatus } from './store-fixture.ts';
 
 const STORE_LIMIT_MIB = 150;
-/** The variant run with V8's old space capped (--max-old-space-size), to show what the cap alone does. */
-const CAPPED_OLD_SPACE_MIB = 96;
+
+/** How the store process is started: the production bundle with or without the heap flags, or TypeScript through tsx. */
+type StoreForm = { kind: 'bundle'; bundle: string; nodeOptions: string } | { kind: 'tsx' };
 
 export const memoryStage: BenchStage = {
   name: 'memory',
   needs: ['redis', 'clickhouse', 'kafka', 'cassandra'],
-  title: `memory: store edge RSS with N sales buffered (target ≤ ${STORE_LIMIT_MIB} MiB); central RSS under load`,
+  title: `memory: store edge RSS with N sales buffered (target ≤ ${STORE_LIMIT_MIB} MiB, production bundle); central RSS under load`,
   async run(scale, context) {
     const buffered = scale.pick(1_000_000, 20_000);
-    context.log(`memory: posting ${buffered.toLocaleString('en-US')} sales to a store that cannot ship`);
-    const storeFigures = await bufferedStoreMemory(context, buffered, 'memory-store', {});
-    context.log(`memory: again with the store's old space capped at ${CAPPED_OLD_SPACE_MIB} MiB`);
-    const capped = await bufferedStoreMemory(context, buffered, 'memory-store-capped', { NODE_OPTIONS: `--max-old-space-size=${CAPPED_OLD_SPACE_MIB}` });
+    const { bundle, bytes } = await buildStoreBundle();
+    context.log(`memory: built ${bundle} (${(bytes / 2 ** 20).toFixed(1)} MiB); posting ${buffered.toLocaleString('en-US')} sales to a store that cannot ship`);
+    const production = await bufferedStoreMemory(context, buffered, 'memory-store', { kind: 'bundle', bundle, nodeOptions: STORE_NODE_OPTIONS });
+    context.log('memory: again on the bundle without the heap flags');
+    const uncapped = await bufferedStoreMemory(context, buffered, 'memory-store-uncapped', { kind: 'bundle', bundle, nodeOptions: '' });
+    context.log('memory: again on node --import tsx (as npm start runs it)');
+    const tsx = await bufferedStoreMemory(context, buffered, 'memory-store-tsx', { kind: 'tsx' });
     const floors = {
       node_alone_rss_mib: await floorRss([]),
       node_with_tsx_rss_mib: await floorRss(['--import', 'tsx']),
-      store_code_loaded_rss_mib: await floorRss(['--import', 'tsx'], "await import('@retail-sync/store');"),
+      store_code_loaded_tsx_rss_mib: await floorRss(['--import', 'tsx'], "await import('@retail-sync/store');"),
     };
 
     const durationMs = scale.pick(20_000, 4_000);
@@ -48,26 +56,36 @@ export const memoryStage: BenchStage = {
       await pipeline.close();
     }
 
-    const met = storeFigures.store_rss_mib <= STORE_LIMIT_MIB;
+    const met = production.store_rss_mib <= STORE_LIMIT_MIB;
     return {
-      ours: { ...storeFigures, [`store_rss_mib_old_space_${CAPPED_OLD_SPACE_MIB}`]: capped.store_rss_mib, ...floors, ...centralFigures },
+      ours: {
+        ...production,
+        store_rss_mib_bundle_uncapped: uncapped.store_rss_mib,
+        store_intake_sales_per_s_bundle_uncapped: uncapped.store_intake_sales_per_s,
+        store_cpu_us_per_sale_bundle_uncapped: uncapped.store_cpu_us_per_sale,
+        store_rss_mib_tsx: tsx.store_rss_mib,
+        store_idle_rss_mib_tsx: tsx.store_idle_rss_mib,
+        store_intake_sales_per_s_tsx: tsx.store_intake_sales_per_s,
+        ...floors,
+        ...centralFigures,
+      },
       ceiling: null,
       ratio: null,
       target: `store ≤ ${STORE_LIMIT_MIB} MiB`,
       met,
       notes: [
-        `Store: ${buffered.toLocaleString('en-US')} sales posted in batches of 500 by 4 clients to one store (RS_BUFFER_MAX_BYTES default), none shipped; RSS read 1 s after the last 202. store_idle_rss_mib is the same process before the load; the JS heap and external figures are its process.memoryUsage() at the same moment.`,
-        `store_rss_mib_old_space_${CAPPED_OLD_SPACE_MIB}: the same store and load with NODE_OPTIONS=--max-old-space-size=${CAPPED_OLD_SPACE_MIB}.`,
-        'Floors, each a node process that only idles: node alone, node with the tsx loader (how every service runs today: `node --import tsx`), and that plus the store package imported (every module transpiled and loaded, nothing started).',
+        `Store: ${buffered.toLocaleString('en-US')} sales posted in batches of 500 by 4 clients to one store (RS_BUFFER_MAX_BYTES default), none shipped; RSS read 1 s after the last 202. The store runs in its production form: the esbuild bundle of \`npm run build\` (${(bytes / 2 ** 20).toFixed(1)} MiB) on plain node with NODE_OPTIONS="${STORE_NODE_OPTIONS}". store_idle_rss_mib is the same process before the load; the JS heap and external figures are its process.memoryUsage() at the same moment; store_cpu_us_per_sale is its CPU (all threads) per accepted sale, store_intake_sales_per_s the load's rate (the load generator shares the machine).`,
+        '_bundle_uncapped: the same bundle and load without the heap flags; _tsx: `node --import tsx store/src/bin.ts` (how `npm start` runs stores), without the heap flags.',
+        'Floors, each a node process that only idles: node alone, node with the tsx loader, and that plus the store package imported (every module transpiled and loaded, nothing started).',
         `Central: one process with roles ingest + worker (+ admin) on the production adapters, one store shipping to it over gRPC, POS load paced at ${rate} sales/s for ${durationMs / 1000} s; RSS sampled every 250 ms.`,
       ],
       ...(met
         ? {}
         : {
             profile: [
-              `Of the store's ${storeFigures.store_rss_mib.toFixed(0)} MiB with ${buffered.toLocaleString('en-US')} sales buffered (the ${storeFigures.buffered_mib.toFixed(0)} MiB of sales themselves are on disk): ${floors.node_with_tsx_rss_mib.toFixed(0)} MiB is node with the tsx loader before any of our code (node alone: ${floors.node_alone_rss_mib.toFixed(0)} MiB), ${(floors.store_code_loaded_rss_mib - floors.node_with_tsx_rss_mib).toFixed(0)} MiB the store's code and dependencies transpiled and loaded, ` +
-                `and V8's heap holds ${storeFigures.store_js_heap_committed_mib.toFixed(0)} MiB committed, ${storeFigures.store_js_heap_used_mib.toFixed(0)} MiB of it in use when read (live objects and garbage not yet collected; external ${storeFigures.store_external_mib.toFixed(0)} MiB): the heap grows with the request traffic and V8 keeps it, since nothing caps it. What the store keeps per buffered sale is small (the receipt index is capped at 100,000 keys, ≈27 MB).`,
-              `What closes it: cap the old space for the edge box so V8 collects instead of growing (measured here: with --max-old-space-size=${CAPPED_OLD_SPACE_MIB} the same run ends at ${capped.store_rss_mib.toFixed(0)} MiB), and run the store as compiled JavaScript on plain node, which removes the tsx loader and the transpile caches from the ${floors.store_code_loaded_rss_mib.toFixed(0)} MiB floor (node alone is ${floors.node_alone_rss_mib.toFixed(0)} MiB).`,
+              `Of the production store's ${production.store_rss_mib.toFixed(0)} MiB with ${buffered.toLocaleString('en-US')} sales buffered (the ${production.buffered_mib.toFixed(0)} MiB of sales themselves are on disk): ${production.store_idle_rss_mib.toFixed(0)} MiB is the bundle started and idle (node alone: ${floors.node_alone_rss_mib.toFixed(0)} MiB), ` +
+                `and V8's heap holds ${production.store_js_heap_committed_mib.toFixed(0)} MiB committed, ${production.store_js_heap_used_mib.toFixed(0)} MiB of it in use when read (external ${production.store_external_mib.toFixed(0)} MiB) under NODE_OPTIONS="${STORE_NODE_OPTIONS}".`,
+              `Without the heap flags the same bundle ends at ${uncapped.store_rss_mib.toFixed(0)} MiB, and through tsx at ${tsx.store_rss_mib.toFixed(0)} MiB. What is left: the live heap (the receipt index, store/src/intake/receipt-index.ts, is most of it) and the idle floor of the bundle's dependencies.`,
             ],
           }),
     };
@@ -85,22 +103,26 @@ async function floorRss(args: string[], code = ''): Promise<number> {
   }
 }
 
-/** RSS and heap of a store process (shipper pointed at a dead endpoint) after `buffered` sales went through its intake. */
-async function bufferedStoreMemory(context: BenchContext, buffered: number, name: string, env: Record<string, string>) {
+/** RSS, heap and intake cost of a store process (shipper pointed at a dead endpoint) after `buffered` sales went through its intake. */
+async function bufferedStoreMemory(context: BenchContext, buffered: number, name: string, form: StoreForm) {
   const store = catalogStore(0);
   const dataDir = join(context.workDir, name);
   const memoryFile = join(context.workDir, `${name}.json`);
   const probe = probeEnv();
-  const edge = await startStore({
+  const nodeOptions = form.kind === 'bundle' ? form.nodeOptions : '';
+  const options = {
     storeId: store.store_id,
     dataDir,
     endpoints: await deadEndpoint(),
     logFile: join(dataDir, 'store.log'),
-    env: { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} ${probe.NODE_OPTIONS}`.trim(), RS_BENCH_MEMORY_FILE: memoryFile },
-  });
+    env: { NODE_OPTIONS: `${nodeOptions} ${probe.NODE_OPTIONS}`.trim(), RS_BENCH_MEMORY_FILE: memoryFile },
+  };
+  const edge = form.kind === 'bundle' ? await startBundledStore({ ...options, bundle: form.bundle }) : await startStore(options);
   try {
     const idle = memoryOf(edge.pid);
+    const cpuBefore = cpuSecondsOf(edge.pid);
     const load = await postLoad({ url: edge.url, batch: 500, concurrency: 4, sale: saleMaker(store), totalSales: buffered });
+    const cpuSeconds = cpuSecondsOf(edge.pid) - cpuBefore;
     const status = await storeStatus(edge.url);
     if (status.buffered_records !== buffered) throw new Error(`${status.buffered_records} of ${buffered} sales buffered (${load.failedRequests} requests failed)`);
     await sleep(1_000);
@@ -116,6 +138,8 @@ async function bufferedStoreMemory(context: BenchContext, buffered: number, name
       store_js_heap_used_mib: usage.heapUsed / 2 ** 20,
       store_external_mib: usage.external / 2 ** 20,
       buffered_mib: status.buffered_bytes / 2 ** 20,
+      store_intake_sales_per_s: (load.accepted * 1000) / load.elapsedMs,
+      store_cpu_us_per_sale: (cpuSeconds * 1e6) / load.accepted,
     };
   } finally {
     await edge.stop();

@@ -4,9 +4,9 @@
  * like scripts/lib/stack.ts starts stores. Every process the bench starts it stops itself.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { freePort, REPO_ROOT, spawnStore, waitUntil, type StoreProcess } from '../lib/stack.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, REPO_ROOT, spawnServer, spawnStore, type StoreProcess } from '../lib/stack.ts';
 
 export interface ServiceProcess {
   pid: number;
@@ -16,65 +16,48 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-interface SpawnOptions {
-  entry: 'central/src/bin.ts' | 'dags/src/bin.ts';
-  port: number;
-  env: Record<string, string>;
-  logFile: string;
-}
+const TSX = ['--import', 'tsx'];
 
-async function spawnService(options: SpawnOptions): Promise<ServiceProcess> {
-  mkdirSync(dirname(options.logFile), { recursive: true });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, options.entry)], {
+async function spawnService(options: { entry: string; nodeArgs: string[]; portEnv: string; env: Record<string, string>; logFile: string }): Promise<ServiceProcess & { port: number }> {
+  const server = await spawnServer({
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    entry: options.entry,
+    nodeArgs: options.nodeArgs,
+    ports: { http: undefined },
+    healthPort: 'http',
+    logFile: options.logFile,
+    label: options.entry,
+    timeoutMs: 90_000,
+    env: (ports) => ({ ...options.env, [options.portEnv]: String(ports.http) }),
   });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => log.end());
-  const url = `http://127.0.0.1:${options.port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  try {
-    await waitUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 90_000, async () => {
-      if (child.exitCode !== null) throw new Error(`${options.entry} exited with code ${child.exitCode}; see ${options.logFile}`);
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { pid: child.pid!, url, stop };
+  return { pid: server.pid, port: server.ports.http!, url: `http://127.0.0.1:${server.ports.http}`, stop: () => server.stop('SIGTERM') };
 }
 
 /** A central process with the given roles (admin is always added: its /healthz says it is up). */
 export async function spawnCentral(options: { roles: string; env: Record<string, string>; logFile: string; grpcPort?: number }): Promise<ServiceProcess & { grpcPort: number }> {
-  const adminPort = await freePort();
-  const grpcPort = options.grpcPort ?? (await freePort());
-  const service = await spawnService({
-    entry: 'central/src/bin.ts',
-    port: adminPort,
+  const server = await spawnServer({
+    cwd: REPO_ROOT,
+    entry: join(REPO_ROOT, 'central/src/bin.ts'),
+    ports: { admin: undefined, grpc: options.grpcPort },
+    healthPort: 'admin',
     logFile: options.logFile,
-    env: {
+    label: 'central',
+    timeoutMs: 90_000,
+    env: (ports) => ({
       RS_PROFILE: 'production',
       RS_CATALOG_PATH: join(REPO_ROOT, 'data/seed/catalog.json'),
       ...options.env,
       RS_CENTRAL_ROLES: `${options.roles},admin`,
-      RS_ADMIN_PORT: String(adminPort),
-      RS_GRPC_PORT: String(grpcPort),
-    },
+      RS_ADMIN_PORT: String(ports.admin),
+      RS_GRPC_PORT: String(ports.grpc),
+    }),
   });
-  return { ...service, grpcPort };
+  return { pid: server.pid, url: `http://127.0.0.1:${server.ports.admin}`, grpcPort: server.ports.grpc!, stop: () => server.stop('SIGTERM') };
 }
 
 /** A production DAG runner process (Cassandra → ClickHouse). */
 export async function spawnDagRunner(options: { env: Record<string, string>; logFile: string }): Promise<ServiceProcess> {
-  const port = await freePort();
-  return spawnService({ entry: 'dags/src/bin.ts', port, logFile: options.logFile, env: { RS_PROFILE: 'production', ...options.env, RS_DAGS_PORT: String(port) } });
+  return spawnService({ entry: join(REPO_ROOT, 'dags/src/bin.ts'), nodeArgs: TSX, portEnv: 'RS_DAGS_PORT', logFile: options.logFile, env: { RS_PROFILE: 'production', ...options.env } });
 }
 
 export interface BenchStore extends StoreProcess {
@@ -86,8 +69,22 @@ export interface BenchStore extends StoreProcess {
  * the shipper then keeps backing off and every event stays buffered.
  */
 export async function startStore(options: { storeId: string; dataDir: string; endpoints: string; logFile: string; env?: Record<string, string> }): Promise<BenchStore> {
-  const store = await spawnStore({ storeId: options.storeId, port: await freePort(), dataDir: options.dataDir, grpcEndpoints: options.endpoints, logFile: options.logFile, env: options.env ?? {} });
+  const store = await spawnStore({ storeId: options.storeId, dataDir: options.dataDir, grpcEndpoints: options.endpoints, logFile: options.logFile, env: options.env ?? {} });
   return Object.assign(store, { pid: store.child.pid! });
+}
+
+/**
+ * The store's production form: the bundle scripts/build.ts writes, on plain node (no tsx), with its
+ * buffer under `dataDir`; `env` may carry NODE_OPTIONS (the production heap flags, the bench probe).
+ */
+export async function startBundledStore(options: { bundle: string; storeId: string; dataDir: string; endpoints: string; logFile: string; env?: Record<string, string> }): Promise<ServiceProcess> {
+  return spawnService({
+    entry: options.bundle,
+    nodeArgs: [],
+    portEnv: 'RS_STORE_PORT',
+    logFile: options.logFile,
+    env: { ...options.env, RS_STORE_ID: options.storeId, RS_DATA_DIR: options.dataDir, RS_CENTRAL_GRPC_ENDPOINTS: options.endpoints },
+  });
 }
 
 /** A loopback endpoint with nothing listening (the port is free and stays unbound). */

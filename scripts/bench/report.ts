@@ -57,7 +57,8 @@ function stageSection(outcome: StageOutcome): string[] {
   lines.push('', `ratio ${result.ratio === null ? '—' : result.ratio.toFixed(2)} · target ${result.target ?? 'report'} · met: ${metText(result.met)} · ${outcome.seconds.toFixed(0)} s`, '');
   for (const note of result.notes) lines.push(`- ${note}`);
   if (result.profile?.length) {
-    lines.push('', '**Where the time (or memory) goes** (target missed):', '');
+    const why = result.met === false ? 'target missed' : result.target === null ? 'report only' : 'profiled';
+    lines.push('', `**Where the time (or memory) goes** (${why}):`, '');
     for (const line of result.profile) lines.push(`- ${line}`);
   }
   lines.push('');

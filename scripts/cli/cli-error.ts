@@ -5,6 +5,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.UNAVAILABLE,
+    /** When a service answered an error: its HTTP status, error code (RS_ERR_…) and message. */
+    readonly answer?: { status: number; code?: string; message: string },
   ) {
     super(message);
     this.name = 'CliError';

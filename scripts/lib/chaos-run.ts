@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { runSimulator, type AcceptedSale } from '@retail-sync/store';
 import { productionIsolation, type ProductionIsolation } from './production-isolation.ts';
-import { fileLogger, freePort, readSeedCatalog, REPO_ROOT, spawnStore, startCentralNode, storeStatus, waitForDrain, type CatalogStore, type CentralNode, type StoreProcess } from './stack.ts';
+import { fileLogger, readSeedCatalog, REPO_ROOT, spawnStore, startCentralNode, storeStatus, waitForDrain, type CatalogStore, type CentralNode, type StoreProcess } from './stack.ts';
 
 export type ChaosTarget = 'store' | 'kafka';
 
@@ -76,12 +76,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   const isolation = options.profile === 'production' ? productionIsolation() : kafka ? kafkaTopicIsolation() : undefined;
   const logger = fileLogger(join(options.dataDir, 'logs', 'central.log'));
-  const [adminPort, grpcPort, dagsPort] = [await freePort(), await freePort(), await freePort()];
   const node: CentralNode = await startCentralNode({
     dataDir: options.dataDir,
-    adminPort,
-    grpcPort,
-    dagsPort,
     dagTickCron: '0 0 1 1 *',
     logger,
     // the run's stores present derived dev keys; central accepts them on the production profile only when told to
@@ -93,19 +89,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     ? // a broker outage must not push the shippers' backoff to its 30 s default cap: the drain would wait it out
       { RS_TRANSPORT: 'kafka', RS_KAFKA_TOPIC: isolation!.env.RS_KAFKA_TOPIC!, RS_SHIP_BACKOFF_MAX_MS: '2000' }
     : {};
-  const startStoreProcess = async (store: CatalogStore, port: number) =>
+  const startStoreProcess = async (store: CatalogStore, port?: number) =>
     spawnStore({
       storeId: store.store_id,
       port,
       dataDir: options.dataDir,
-      grpcEndpoints: `127.0.0.1:${grpcPort}`,
+      grpcEndpoints: node.grpcEndpoint,
       logFile: join(options.dataDir, 'logs', `store-${store.store_id}.log`),
       env: storeEnv,
     });
   const started = Date.now();
   try {
-    for (const store of chosen) stores.push(await startStoreProcess(store, await freePort()));
-    options.print(`chaos: target=${options.target} profile=${options.profile} stores=${stores.length} kills=${options.kills}; central gRPC 127.0.0.1:${grpcPort}${kafka ? `, Kafka topic ${isolation!.env.RS_KAFKA_TOPIC}` : ''}`);
+    for (const store of chosen) stores.push(await startStoreProcess(store));
+    options.print(`chaos: target=${options.target} profile=${options.profile} stores=${stores.length} kills=${options.kills}; central gRPC ${node.grpcEndpoint}${kafka ? `, Kafka topic ${isolation!.env.RS_KAFKA_TOPIC}` : ''}`);
 
     const load = startLoad(chosen, stores, options);
     try {

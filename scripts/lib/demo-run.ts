@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runSimulator, type SimulationResult } from '@retail-sync/store';
 import { formatReconcileLine, type ReconcileReport } from '@retail-sync/dags';
 import { productionIsolation } from './production-isolation.ts';
-import { fileLogger, freePort, readSeedCatalog, spawnStore, startCentralNode, waitForDrain, type CentralNode, type StoreProcess } from './stack.ts';
+import { fileLogger, readSeedCatalog, spawnStore, startCentralNode, waitForDrain, type CentralNode, type StoreProcess } from './stack.ts';
 
 export interface DemoOptions {
   stores: number;
@@ -40,16 +40,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   if (options.stores > catalog.stores.length) throw new Error(`--stores ${options.stores}: the seed catalog has ${catalog.stores.length} stores`);
   mkdirSync(options.dataDir, { recursive: true });
   const logger = fileLogger(join(options.dataDir, 'logs', 'central.log'));
-  const [adminPort, grpcPort, dagsPort] = [await freePort(), await freePort(), await freePort()];
 
   // production: a keyspace, database and queue prefix of this run's own, so reconciliation sees only its sales
   const isolation = options.profile === 'production' || options.transport === 'kafka' ? productionIsolation() : undefined;
   const kafka = options.transport === 'kafka';
   const node: CentralNode = await startCentralNode({
     dataDir: options.dataDir,
-    adminPort,
-    grpcPort,
-    dagsPort,
     dagTickCron: '0 0 1 1 *',
     logger,
     // The demo's stores use derived dev keys (no setup); production central refuses them unless told.
@@ -62,9 +58,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       stores.push(
         await spawnStore({
           storeId: store.store_id,
-          port: await freePort(),
           dataDir: options.dataDir,
-          grpcEndpoints: `127.0.0.1:${grpcPort}`,
+          grpcEndpoints: node.grpcEndpoint,
           logFile: join(options.dataDir, 'logs', `store-${store.store_id}.log`),
           env: kafka ? { RS_TRANSPORT: 'kafka', RS_KAFKA_TOPIC: isolation!.env.RS_KAFKA_TOPIC! } : {},
         }),
@@ -72,7 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     if (options.profile === 'production') options.print(`demo: production profile: BullMQ prefix, Cassandra keyspace and ClickHouse database ${isolation!.name}`);
     if (kafka) options.print(`demo: stores ship over Kafka to topic ${isolation!.env.RS_KAFKA_TOPIC}`);
-    options.print(`demo: central on 127.0.0.1:${grpcPort} (gRPC), admin ${node.central.adminUrl}, DAG runner ${node.dags.url}; ${stores.length} store processes`);
+    options.print(`demo: central on ${node.grpcEndpoint} (gRPC), admin ${node.central.adminUrl}, DAG runner ${node.dags.url}; ${stores.length} store processes`);
 
     const perStore = splitEvenly(options.events, stores.length);
     const runs = await Promise.all(

@@ -1,7 +1,8 @@
 /**
- * A production-profile demo writes to shared servers, so each run gets names of its own (BullMQ key
- * prefix, Cassandra keyspace, ClickHouse database, Kafka topic and group) and drops them afterwards. Connection settings come
- * from the same RS_* keys the services read (defaults: the project's servers from scripts/services).
+ * A production-profile demo or simulate run writes to shared servers, so each run gets names of its own
+ * (BullMQ key prefix, Cassandra keyspace, ClickHouse database, Kafka topic and group) and drops them
+ * afterwards. Connection settings come from the same RS_* keys the services read (defaults: the
+ * project's servers from scripts/services).
  */
 import { createClient } from '@clickhouse/client';
 import { Client as CassandraClient } from 'cassandra-driver';
@@ -14,8 +15,9 @@ export interface ProductionIsolation {
   drop(): Promise<void>;
 }
 
-export function productionIsolation(): ProductionIsolation {
-  const name = `rs_demo_${Date.now().toString(36)}`;
+/** `prefix` names what made the run (rs_demo, rs_sim), so a run left behind with --keep is recognisable. */
+export function productionIsolation(prefix = 'rs_demo'): ProductionIsolation {
+  const name = `${prefix}_${Date.now().toString(36)}`;
   const redisUrl = process.env.RS_REDIS_URL ?? 'redis://127.0.0.1:16379';
   const contactPoints = (process.env.RS_CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042').split(',');
   const clickhouseUrl = process.env.RS_CLICKHOUSE_URL ?? 'http://127.0.0.1:18123';

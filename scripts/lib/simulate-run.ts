@@ -1,9 +1,13 @@
 /**
- * `npm run simulate`'s run, apart from its CLI: central and the DAG runner in this process (embedded),
- * N stores in store processes — one each for small N, else several per host process (store/src/
- * multi-bin.ts) — and POS traffic at a fixed rate for a fixed time. While it runs it samples every
- * store's /v1/status (shipper lag = last − acked seq, age of the oldest unacked event); afterwards it
- * waits for the drain, rolls up and reconciles exactly as the demo does, and reports the figures.
+ * `npm run simulate`'s run, apart from its CLI: central and the DAG runner in this process, N stores in
+ * store processes — one each for small N, else several per host process (store/src/multi-bin.ts) — and
+ * POS traffic at a fixed rate for a fixed time. While it runs it samples every store's /v1/status
+ * (shipper lag = last − acked seq, age of the oldest unacked event); afterwards it waits for the drain,
+ * rolls up and reconciles exactly as the demo does, and reports the figures.
+ * Embedded profile: the worker runs in this process too (DuckDB allows one writer process). Production
+ * profile: this process runs ingest, admin and the DAG runner on a BullMQ prefix, Cassandra keyspace and
+ * ClickHouse database of the run's own (production-isolation.ts); the workers are processes of their
+ * own (worker-pool.ts), and one more can join mid-run, so the drain rate is reported per phase.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
@@ -12,8 +16,11 @@ import { createInterface } from 'node:readline';
 import { formatReconcileLine, type ReconcileReport } from '@retail-sync/dags';
 import { runSimulator, type StoreStatus } from '@retail-sync/store';
 import { rollUpAndReconcile } from './demo-run.ts';
+import { drainPhases, type DrainPhase, type DrainSample } from './drain-rate.ts';
+import { productionIsolation, type ProductionIsolation } from './production-isolation.ts';
 import { waitForDrain } from './stack.ts';
-import { fileLogger, freePort, readSeedCatalog, REPO_ROOT, spawnStore, startCentralNode, type SeedCatalog } from './stack.ts';
+import { WorkerPool } from './worker-pool.ts';
+import { fileLogger, readSeedCatalog, REPO_ROOT, spawnStore, startCentralNode, type SeedCatalog } from './stack.ts';
 
 /** Up to this many stores, each runs in a process of its own (as a shop's edge box would). */
 export const MAX_STORE_PROCESSES = 20;
@@ -36,6 +43,14 @@ export interface SimulateOptions {
   /** Called every sample while sales are being sent (the CLI's progress bar). */
   onSample?: (sample: LagSample, elapsedSeconds: number) => void;
   drainTimeoutMs?: number;
+  /** @default 'embedded' */
+  profile?: 'embedded' | 'production';
+  /** Production: worker processes from the start. @default 1 */
+  workers?: number;
+  /** Production: one more worker process joins this many seconds into the traffic. */
+  addWorkerAfterSeconds?: number;
+  /** Production: keep the run's queue keys, keyspace and database on the servers. */
+  keepServerData?: boolean;
 }
 
 export interface LagSample {
@@ -48,6 +63,8 @@ export interface LagSample {
   maxLagSeconds: number;
   queueWaiting: number;
   unreachable: number;
+  /** Production: worker processes now, and the jobs they finished per second over the last ~10 s. */
+  workers?: { processes: number; drainPerSecond: number };
 }
 
 export interface SimulateResult {
@@ -63,6 +80,10 @@ export interface SimulateResult {
   report: ReconcileReport;
   reconcileLine: string;
   ok: boolean;
+  /** Production: the drain rate per number of worker processes (see drain-rate.ts). */
+  workerPhases: DrainPhase[];
+  /** Production: jobs each worker process finished, in start order. */
+  jobsPerWorker: number[];
 }
 
 interface StoreEndpoint {
@@ -84,28 +105,61 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
   const chosen = catalog.stores.slice(0, options.stores);
   const processes = Math.min(options.stores, options.processes ?? (options.stores <= MAX_STORE_PROCESSES ? options.stores : Math.ceil(options.stores / STORES_PER_HOST)));
 
-  const [adminPort, grpcPort, dagsPort] = [await freePort(), await freePort(), await freePort()];
-  const node = await startCentralNode({ dataDir: options.dataDir, adminPort, grpcPort, dagsPort, dagTickCron: '0 0 1 1 *', logger: fileLogger(join(options.dataDir, 'logs', 'central.log')) });
+  const production = options.profile === 'production';
+  const isolation: ProductionIsolation | undefined = production ? productionIsolation('rs_sim') : undefined;
+  // The stores use derived dev keys (no setup); production central refuses them unless told.
+  const productionEnv = isolation ? { RS_PROFILE: 'production', RS_DEV_DERIVED_KEYS: 'true', ...isolation.env } : undefined;
+  const node = await startCentralNode({
+    dataDir: options.dataDir, dagTickCron: '0 0 1 1 *', logger: fileLogger(join(options.dataDir, 'logs', 'central.log')),
+    env: productionEnv && { ...productionEnv, RS_CENTRAL_ROLES: 'ingest,admin' },
+  });
   const hosts: StoreHost[] = [];
+  const pool = productionEnv ? new WorkerPool({ dataDir: options.dataDir, env: productionEnv }) : undefined;
+  let joining: Promise<unknown> | undefined;
+  let drainSampling = pool !== undefined;
   try {
+    if (pool) {
+      for (let i = 0; i < (options.workers ?? 1); i += 1) await pool.add();
+      options.print(`simulate: production profile: BullMQ prefix, Cassandra keyspace and ClickHouse database ${isolation!.name}; ${pool.size} worker process${pool.size === 1 ? '' : 'es'}`);
+    }
     const groups = splitInto(chosen.map((store) => store.store_id), processes);
-    await Promise.all(groups.map(async (ids, index) => hosts.push(await startHost(ids, index, options.dataDir, grpcPort, processes === options.stores))));
+    await Promise.all(groups.map(async (ids, index) => hosts.push(await startHost(ids, index, options.dataDir, node.grpcEndpoint, processes === options.stores))));
     const endpoints = new Map(hosts.flatMap((host) => host.stores).map((store) => [store.storeId, store.url]));
     options.print(`simulate: central ${node.central.adminUrl} (dashboard ${node.central.adminUrl}/dashboard), DAG runner ${node.dags.url}; ${options.stores} stores in ${processes} processes`);
 
     const peak = { lagEvents: 0, lagSeconds: 0, queueWaiting: 0 };
     const began = Date.now();
+    const elapsed = () => (Date.now() - began) / 1000;
     let sending = true;
+    const drainSamples: DrainSample[] = [];
     const sampler = (async () => {
       while (sending) {
         await sleep(SAMPLE_EVERY_MS);
         const sample = await sampleLag([...endpoints.values()], node.central.queue);
+        if (pool) sample.workers = recentDrain(drainSamples);
         peak.lagEvents = Math.max(peak.lagEvents, sample.maxLagEvents);
         peak.lagSeconds = Math.max(peak.lagSeconds, sample.maxLagSeconds);
         peak.queueWaiting = Math.max(peak.queueWaiting, sample.queueWaiting);
-        options.onSample?.(sample, (Date.now() - began) / 1000);
+        options.onSample?.(sample, elapsed());
       }
     })();
+    // The drain rate is sampled until the queue has drained, not only while sales are sent.
+    const drainSampler = (async () => {
+      while (drainSampling) {
+        const [finished, counts] = await Promise.all([pool!.jobsFinished(), node.central.queue.counts()]);
+        if (finished) drainSamples.push({ at: elapsed(), finished, waiting: counts.waiting });
+        await sleep(SAMPLE_EVERY_MS);
+      }
+    })();
+    if (pool && options.addWorkerAfterSeconds !== undefined) {
+      const timer = setTimeout(() => {
+        joining = pool.add().then(
+          () => options.print(`simulate: worker process ${pool.size} joined at t=${elapsed().toFixed(0)}s (asked for at ${options.addWorkerAfterSeconds}s)`),
+          (error: unknown) => options.print(`simulate: the extra worker failed to start: ${(error as Error).message}`),
+        );
+      }, options.addWorkerAfterSeconds * 1000);
+      void sampler.finally(() => clearTimeout(timer));
+    }
     const simulation = await runSimulator({
       stores: chosen.map((store) => ({ ...store, url: endpoints.get(store.store_id)! })),
       events: Math.max(1, Math.round(options.ratePerStore * options.durationSeconds)),
@@ -120,8 +174,12 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
     const sentSeconds = (Date.now() - began) / 1000;
     const accepted = simulation.stores.reduce((total, store) => total + store.accepted.length, 0);
 
+    await joining; // a worker still starting joins before the drain is judged
     const drained = await waitForDrain([...endpoints.values()].map((url) => ({ url })), node.central, options.drainTimeoutMs ?? 600_000);
     const drainedAt = Date.now();
+    drainSampling = false;
+    await drainSampler;
+    const jobsPerWorker = (await pool?.jobsFinished()) ?? [];
     const storeInputs = simulation.stores.map((s) => ({ store_id: s.store_id, acked_high_water: s.accepted.reduce((max, sale) => Math.max(max, sale.seq), 0) }));
     let report = await rollUpAndReconcile(node, storeInputs);
     for (let attempt = 0; attempt < 5 && report.perStore.some((s) => s.not_in_warehouse > 0); attempt += 1) report = await rollUpAndReconcile(node, storeInputs);
@@ -141,10 +199,16 @@ export async function runSimulation(options: SimulateOptions): Promise<SimulateR
       report,
       reconcileLine: formatReconcileLine({ ...report.totals, missing: report.totals.missing + notInWarehouse }),
       ok: drained && report.ok && notInWarehouse === 0,
+      workerPhases: drainPhases(drainSamples),
+      jobsPerWorker,
     };
   } finally {
+    drainSampling = false;
+    await joining?.catch(() => undefined);
     await Promise.all(hosts.map((host) => host.stop()));
+    await pool?.stop();
     await node.close();
+    if (isolation && !options.keepServerData) await isolation.drop();
   }
 }
 
@@ -159,10 +223,9 @@ export function catalogFor(stores: number, seed: SeedCatalog = readSeedCatalog()
 }
 
 /** One store process per store, or one multi-store host for a group. */
-async function startHost(storeIds: string[], index: number, dataDir: string, grpcPort: number, oneEach: boolean): Promise<StoreHost> {
-  const grpcEndpoints = `127.0.0.1:${grpcPort}`;
+async function startHost(storeIds: string[], index: number, dataDir: string, grpcEndpoints: string, oneEach: boolean): Promise<StoreHost> {
   if (oneEach) {
-    const store = await spawnStore({ storeId: storeIds[0]!, port: await freePort(), dataDir, grpcEndpoints, logFile: join(dataDir, 'logs', `store-${storeIds[0]}.log`) });
+    const store = await spawnStore({ storeId: storeIds[0]!, dataDir, grpcEndpoints, logFile: join(dataDir, 'logs', `store-${storeIds[0]}.log`) });
     return { stores: [{ storeId: store.storeId, url: store.url }], stop: () => store.stop('SIGTERM') };
   }
   const log = createWriteStream(join(dataDir, 'logs', `store-host-${index + 1}.log`), { flags: 'a' });
@@ -211,6 +274,15 @@ async function sampleLag(urls: string[], queue: { counts(): Promise<{ waiting: n
     if (status.oldest_unacked_at) sample.maxLagSeconds = Math.max(sample.maxLagSeconds, (now - Date.parse(status.oldest_unacked_at)) / 1000);
   }
   return sample;
+}
+
+/** Worker processes at the last drain sample and their rate since the sample ~10 s before it. */
+function recentDrain(samples: readonly DrainSample[]): { processes: number; drainPerSecond: number } | undefined {
+  const last = samples.at(-1);
+  if (!last) return undefined;
+  const earlier = samples.findLast((sample) => sample.at <= last.at - 10) ?? samples[0]!;
+  const jobs = (sample: DrainSample) => sample.finished.reduce((total, count) => total + count, 0);
+  return { processes: last.finished.length, drainPerSecond: last.at > earlier.at ? (jobs(last) - jobs(earlier)) / (last.at - earlier.at) : 0 };
 }
 
 function splitInto<T>(items: T[], parts: number): T[][] {

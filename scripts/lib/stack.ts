@@ -3,14 +3,14 @@
  * and the DAG runner in this process (the embedded DuckDB files allow one writer process, so they
  * share it), and every store in a process of its own, as a shop's edge box would be.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCentralConfig, startCentral, type Central } from '@retail-sync/central';
 import { loadDagsConfig, startDagRunner, type DagRunner } from '@retail-sync/dags';
 import { createLogger, type Logger } from '@retail-sync/libs/log';
+import { spawnServer } from '@retail-sync/libs/runtime';
 import type { StoreStatus } from '@retail-sync/store';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -33,24 +33,14 @@ export function readSeedCatalog(path = join(REPO_ROOT, 'data/seed/catalog.json')
   return JSON.parse(readFileSync(path, 'utf8')) as SeedCatalog;
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks; a small race with other processes is accepted). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort, spawnServer, type ServerProcess, type ServerSpawnOptions } from '@retail-sync/libs/runtime';
 
 export interface CentralNodeOptions {
   dataDir: string;
-  adminPort: number;
-  grpcPort: number;
-  dagsPort: number;
+  /** Ports of the admin API, gRPC ingest and the DAG runner; 0 or omitted = the OS picks (no race). */
+  adminPort?: number;
+  grpcPort?: number;
+  dagsPort?: number;
   /** Scheduler tick of the DAG runner (6 fields = seconds). */
   dagTickCron: string;
   logger: Logger;
@@ -59,6 +49,8 @@ export interface CentralNodeOptions {
 
 export interface CentralNode {
   central: Central;
+  /** Where stores ship: 127.0.0.1 and the gRPC port central bound. */
+  grpcEndpoint: string;
   dags: DagRunner;
   close(): Promise<void>;
 }
@@ -69,9 +61,9 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     ...process.env,
     ...options.env,
     RS_DATA_DIR: options.dataDir,
-    RS_ADMIN_PORT: String(options.adminPort),
-    RS_GRPC_PORT: String(options.grpcPort),
-    RS_DAGS_PORT: String(options.dagsPort),
+    RS_ADMIN_PORT: String(options.adminPort ?? 0),
+    RS_GRPC_PORT: String(options.grpcPort ?? 0),
+    RS_DAGS_PORT: String(options.dagsPort ?? 0),
     RS_DAG_TICK_CRON: options.dagTickCron,
     RS_CATALOG_PATH: process.env.RS_CATALOG_PATH ?? join(REPO_ROOT, 'data/seed/catalog.json'),
   };
@@ -84,6 +76,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     });
     return {
       central,
+      grpcEndpoint: `127.0.0.1:${central.grpcPort}`,
       dags,
       async close() {
         await dags.close();
@@ -109,7 +102,8 @@ export interface StoreProcess {
 
 export interface StoreProcessOptions {
   storeId: string;
-  port: number;
+  /** Intake port; a free one when omitted (give one only to restart a store where its tills expect it). */
+  port?: number;
   dataDir: string;
   grpcEndpoints: string;
   logFile: string;
@@ -118,39 +112,23 @@ export interface StoreProcessOptions {
 
 /** Starts `store/src/bin.ts` in its own process and waits until its intake answers /healthz. */
 export async function spawnStore(options: StoreProcessOptions): Promise<StoreProcess> {
-  mkdirSync(join(options.logFile, '..'), { recursive: true });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'store/src/bin.ts')], {
+  const server = await spawnServer({
     cwd: REPO_ROOT,
-    env: {
-      ...process.env,
+    entry: join(REPO_ROOT, 'store/src/bin.ts'),
+    ports: { intake: options.port },
+    healthPort: 'intake',
+    logFile: options.logFile,
+    label: `store ${options.storeId}`,
+    timeoutMs: 30_000,
+    env: (ports) => ({
       ...options.env,
       RS_STORE_ID: options.storeId,
-      RS_STORE_PORT: String(options.port),
+      RS_STORE_PORT: String(ports.intake),
       RS_DATA_DIR: options.dataDir,
       RS_CENTRAL_GRPC_ENDPOINTS: options.grpcEndpoints,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  exited.then(() => log.end(), () => log.end());
-  const url = `http://127.0.0.1:${options.port}`;
-  await waitUntil(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000, async () => {
-    if (child.exitCode !== null) throw new Error(`store ${options.storeId} exited with code ${child.exitCode}; see ${options.logFile}`);
-  });
-  return {
-    storeId: options.storeId,
-    url,
-    port: options.port,
-    child,
-    exited,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
+  return { storeId: options.storeId, url: `http://127.0.0.1:${server.ports.intake}`, port: server.ports.intake!, child: server.child, exited: server.exited, stop: server.stop };
 }
 
 /** Polls `check` until it returns true; `onPoll` may throw to abort early. */
@@ -216,8 +194,9 @@ export interface CentralProcess {
 }
 
 export interface CentralProcessOptions {
-  grpcPort: number;
-  adminPort: number;
+  /** Free ports when omitted; give the gRPC port to restart central where its stores ship. */
+  grpcPort?: number;
+  adminPort?: number;
   dataDir: string;
   logFile: string;
   /** RS_* keys on top of this process's env (RS_PROFILE, RS_CENTRAL_ROLES, isolation names…); the admin role is always added. */
@@ -226,39 +205,23 @@ export interface CentralProcessOptions {
 
 /** Starts `central/src/bin.ts` in its own process (so a test can SIGKILL it) and waits until its admin API answers /healthz. */
 export async function spawnCentral(options: CentralProcessOptions): Promise<CentralProcess> {
-  mkdirSync(join(options.logFile, '..'), { recursive: true });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
   const roles = new Set((options.env?.RS_CENTRAL_ROLES ?? 'ingest,worker').split(','));
   roles.add('admin');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'central/src/bin.ts')], {
+  const server = await spawnServer({
     cwd: REPO_ROOT,
-    env: {
-      ...process.env,
+    entry: join(REPO_ROOT, 'central/src/bin.ts'),
+    ports: { grpc: options.grpcPort, admin: options.adminPort },
+    healthPort: 'admin',
+    logFile: options.logFile,
+    label: 'central',
+    env: (ports) => ({
       ...options.env,
       RS_CENTRAL_ROLES: [...roles].join(','),
-      RS_GRPC_PORT: String(options.grpcPort),
-      RS_ADMIN_PORT: String(options.adminPort),
+      RS_GRPC_PORT: String(ports.grpc),
+      RS_ADMIN_PORT: String(ports.admin),
       RS_DATA_DIR: options.dataDir,
       RS_CATALOG_PATH: process.env.RS_CATALOG_PATH ?? join(REPO_ROOT, 'data/seed/catalog.json'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  exited.then(() => log.end(), () => log.end());
-  const adminUrl = `http://127.0.0.1:${options.adminPort}`;
-  await waitUntil(async () => (await fetch(`${adminUrl}/healthz`).catch(() => undefined))?.ok === true, 60_000, async () => {
-    if (child.exitCode !== null) throw new Error(`central exited with code ${child.exitCode}; see ${options.logFile}`);
-  });
-  return {
-    grpcEndpoint: `127.0.0.1:${options.grpcPort}`,
-    adminUrl,
-    child,
-    exited,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
+  return { grpcEndpoint: `127.0.0.1:${server.ports.grpc}`, adminUrl: `http://127.0.0.1:${server.ports.admin}`, child: server.child, exited: server.exited, stop: server.stop };
 }

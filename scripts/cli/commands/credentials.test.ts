@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadCentralConfig, startCentral, type Central } from '@retail-sync/central';
+import type { Central } from '@retail-sync/central';
 import { createLogger } from '@retail-sync/libs/log';
 import { startStore, storeConfig, type RunningStore } from '@retail-sync/store';
-import { runCli } from '../index.ts';
+import { runCliCapturing, startCentralIssuingKeys } from '../test-harness.ts';
 
 // Central as on production (derived dev keys off), the CLI issuing keys over HTTP, and real stores
 // shipping over gRPC with what the CLI printed.
@@ -15,7 +15,7 @@ let central: Central;
 const stores: RunningStore[] = [];
 
 beforeAll(async () => {
-  central = await startCentral(loadCentralConfig({ RS_DATA_DIR: dir, RS_ADMIN_PORT: '0', RS_GRPC_PORT: '0', RS_DEV_DERIVED_KEYS: 'false', RS_CREDENTIAL_CACHE_TTL_MS: '0' }), { logger });
+  central = await startCentralIssuingKeys(dir, logger);
 });
 
 afterAll(async () => {
@@ -30,13 +30,8 @@ afterEach(() => {
 });
 
 async function cli(...args: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void out.push(parts.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void out.push(parts.join(' ')));
-  const code = await runCli(['--admin-url', central.adminUrl!, ...args]);
-  process.exitCode = undefined;
-  vi.restoreAllMocks();
-  return { code, out };
+  const { code, lines } = await runCliCapturing(central, ...args);
+  return { code, out: lines };
 }
 
 async function shippingStore(name: string, env: Record<string, string>): Promise<RunningStore> {

@@ -6,28 +6,11 @@
  * Exit 1 when a backfilled partition failed or was left leased elsewhere (or the backfill was cancelled).
  */
 import { type Command } from 'commander';
-import cliProgress from 'cli-progress';
+// GET /v1/dags/backfill/:id answers the runner's own BackfillProgress
+import type { BackfillProgress } from '@retail-sync/dags';
 import { CliError, EXIT } from '../cli-error.ts';
 import { requestJson } from '../http.ts';
-
-/** GET /v1/dags/backfill/:id — mirrors dags/src/engine/backfill.ts BackfillProgress. */
-export interface BackfillProgress {
-  backfill_id: string;
-  job_id: string;
-  from: string;
-  to: string;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  total: number;
-  done: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  rows: number;
-  running: string[];
-  failures: Array<{ partition: string; error: string }>;
-  started_at: string;
-  finished_at: string | null;
-}
+import { createProgress } from '../progress.ts';
 
 interface TaskAttempt {
   task: string;
@@ -115,12 +98,12 @@ async function runBackfill(dagsUrl: string, job: string, options: { from: string
     body: { job, from: options.from, to: options.to, concurrency: options.concurrency },
   });
   const bar = showProgress
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: `${job} [{bar}] {value}/{total} partitions | failed {failed} | {running}`, noTTYOutput: true, notTTYSchedule: 2_000, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      )
+    ? createProgress<{ failed: number; running: string }>({
+        barFormat: `${job} [{bar}] {value}/{total} partitions | failed {failed} | {running}`,
+        plainLine: (done, total, { failed, running }) => `backfill: ${job} ${done}/${total} partitions failed=${failed}${running ? ` running=${running}` : ''}`,
+      })
     : undefined;
-  bar?.start(backfill.total, 0, { failed: 0, running: '' });
+  bar?.start(backfill.total, { failed: 0, running: '' });
   // Ctrl-C cancels on the runner (no new partition starts) and we wait for the running ones to end.
   const onInterrupt = () => {
     console.error('\ncancelling: no new partition starts; waiting for the running ones…');

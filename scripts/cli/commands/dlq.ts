@@ -2,13 +2,16 @@
  * `retail-sync dlq …`: the dead-letter store, over central's admin API (--admin-url).
  *   dlq list [--reason R] [--store S] [--all] [--limit N]   one line per letter (unreplayed only unless --all)
  *   dlq show <id>                                            the whole letter: reason, stage, attempts, raw payload
- *   dlq replay <id> | --reason R [--store S]                 sends letters through the queue again
+ *   dlq replay <id> | --reason R [--store S]                 sends letters through the queue again; by reason
+ *                                                            one letter at a time, with a progress bar on stderr
  * Replaying is safe to repeat: the job id is the event_id and the order-store write is idempotent, so a
- * sale is stored once however often its letter is replayed. Exit 1 when some letter could not be replayed.
+ * sale is stored once however often its letter is replayed (or a replay is interrupted and run again).
+ * Exit 1 when some letter could not be replayed.
  */
 import { type Command } from 'commander';
 import { CliError, EXIT } from '../cli-error.ts';
 import { requestJson } from '../http.ts';
+import { createProgress } from '../progress.ts';
 
 /** Mirrors libs/src/ports/dead-letter.ts DeadLetter. */
 export interface DeadLetterView {
@@ -39,6 +42,9 @@ interface BulkReplay {
   not_replayable: number;
   results: Array<ReplayResult | { id: string; error: { code: string; message: string } }>;
 }
+
+/** The most letters one replay by reason takes (as the admin API's bulk replay); run it again for the rest. */
+const REPLAY_BY_REASON_MAX = 10_000;
 
 interface GlobalOptions {
   adminUrl: string;
@@ -111,7 +117,7 @@ export function registerDlq(program: Command): void {
         console.log(globals.json ? JSON.stringify(result, null, 2) : `replayed ${result.id} event_id=${result.event_id} outcome=${result.outcome}`);
         return;
       }
-      const bulk = await requestJson<BulkReplay>(`${globals.adminUrl}/v1/admin/dead-letters/replay`, { method: 'POST', body: { reason: options.reason, ...(options.store ? { store: options.store } : {}) } });
+      const bulk = await replayByReason(globals.adminUrl, options.reason!, options.store, !globals.json);
       if (globals.json) console.log(JSON.stringify(bulk, null, 2));
       else {
         for (const entry of bulk.results) {
@@ -121,4 +127,40 @@ export function registerDlq(program: Command): void {
       }
       if (bulk.not_replayable > 0) process.exitCode = EXIT.PROBLEM;
     });
+}
+
+/**
+ * Replays every unreplayed letter of a reason one by one, so the operator sees progress. A letter the
+ * admin API refuses for good (no complete envelope, gone meanwhile) is reported and the others still go;
+ * a service error stops the run (exit 3), and running it again continues where it stopped.
+ */
+async function replayByReason(adminUrl: string, reason: string, store: string | undefined, showProgress: boolean): Promise<BulkReplay> {
+  const query = new URLSearchParams({ reason, include_replayed: 'false', limit: String(REPLAY_BY_REASON_MAX) });
+  if (store) query.set('store', store);
+  const { dead_letters: letters } = await requestJson<{ dead_letters: DeadLetterView[] }>(`${adminUrl}/v1/admin/dead-letters?${query}`);
+  const progress = showProgress
+    ? createProgress<{ refused: number }>({
+        barFormat: `replay ${reason} [{bar}] {value}/{total} letters | not replayable {refused}`,
+        plainLine: (done, total, { refused }) => `dlq replay: ${done}/${total} letters not_replayable=${refused}`,
+      })
+    : undefined;
+  const results: BulkReplay['results'] = [];
+  let refused = 0;
+  progress?.start(letters.length, { refused });
+  try {
+    for (const letter of letters) {
+      try {
+        results.push(await requestJson<ReplayResult>(`${adminUrl}/v1/admin/dead-letters/${encodeURIComponent(letter.id)}/replay`, { method: 'POST' }));
+      } catch (error) {
+        const answer = error instanceof CliError ? error.answer : undefined;
+        if (!answer || answer.status >= 500) throw error;
+        refused += 1;
+        results.push({ id: letter.id, error: { code: answer.code ?? `HTTP_${answer.status}`, message: answer.message } });
+      }
+      progress?.update(results.length, { refused });
+    }
+  } finally {
+    progress?.stop();
+  }
+  return { reason, matched: letters.length, replayed: letters.length - refused, not_replayable: refused, results };
 }

@@ -5,10 +5,11 @@ import { registerCredentials } from './credentials.ts';
 import { registerDag } from './dag.ts';
 import { registerDlq } from './dlq.ts';
 import { registerReconcile } from './reconcile.ts';
+import { registerStorePool } from './store-pool.ts';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerDlq, registerDag, registerReconcile, registerBuffer, registerCredentials];
+const commands: Register[] = [registerDlq, registerDag, registerReconcile, registerBuffer, registerCredentials, registerStorePool];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
