@@ -10,8 +10,10 @@ export default defineConfig({
           name: 'unit',
           include: ['{libs,store,central,dags,scripts}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // A hang guard, not a speed check: the scripts/ tests spawn tsx processes, and on a fresh machine
+          // (empty tsx cache) each compiles its sources on first start, which alone took 23 s for npm start.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -13,7 +13,7 @@ describe('npm run chaos -- --target store', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--target', 'store', '--kills', '5', '--data-dir', dataDir], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 150_000,
     });
     const lines = run.stdout.trim().split('\n');
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -24,10 +24,10 @@ describe('npm run chaos -- --target store', () => {
     // every POS request is retried until answered, so central holds exactly what the POS saw acked
     expect(stored).toBe(accepted);
     expect(lines).toContain('chaos: drained: every store log acked, every seq stored or dead-lettered, queue empty');
-  }, 60_000);
+  }, 180_000);
 
   it('rejects a missing target naming the option', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--kills', '3'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--kills', '3'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 90_000 });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain("required option '--target <target>' not specified");
   });

@@ -21,7 +21,7 @@ describe('npm start', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 100_000;
     while (!output.includes('status:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(output).toContain('retail-sync is running on the embedded defaults');
     expect(output).toMatch(/status: nyc-001 seq \d+\/\d+ acked/);

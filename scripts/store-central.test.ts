@@ -73,7 +73,7 @@ describe('store ⇄ central', () => {
     expect(await waitForDrain([store], node.central, 30_000)).toBe(true);
     expect(await storeStatus(store)).toMatchObject({ acked_seq: 300, shipper: { state: 'shipping' } });
     await expectEachStoredOnce(node, store, accepted);
-  }, 60_000);
+  }, 120_000);
 
   it('answers 503 + Retry-After when its buffer is full, loses nothing it accepted, and takes sales again once central drained it', async () => {
     const { dataDir, grpcPort, store } = await setup({ RS_BUFFER_SEGMENT_BYTES: String(64 * 1024), RS_BUFFER_MAX_BYTES: String(256 * 1024) });
@@ -102,5 +102,5 @@ describe('store ⇄ central', () => {
 
     const after = await runSimulator({ stores: [{ ...STORE, url: store.url }], events: 50, badRate: 0, retryRate: 0, catalog, seed: 12, runTag: 'after', maxAttempts: 3 });
     expect(after.stores[0]!.counts).toMatchObject({ accepted: 50, unconfirmed: 0 });
-  }, 60_000);
+  }, 120_000);
 });

@@ -109,12 +109,13 @@ describe('GrpcShipper', () => {
 
   it('wakes up promptly for events appended while idle', async () => {
     const central = await fake({ secret: DEV_STORE_KEY_SECRET });
-    const ship = shipper([central.endpoint], { idlePollMs: 5_000 });
+    // The idle poll is far longer than the bound: only the append wake-up can ship within it, even on a busy machine.
+    const ship = shipper([central.endpoint], { idlePollMs: 120_000 });
     await eventually(() => ship.status().state === 'shipping');
     const started = Date.now();
     await appendEvents(3);
-    await eventually(() => buffer.stats().ackedSeq === 3);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    await eventually(() => buffer.stats().ackedSeq === 3, 30_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('does not move the cursor while central acks none of a batch', async () => {

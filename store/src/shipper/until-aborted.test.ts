@@ -32,7 +32,7 @@ describe('untilAborted', () => {
     const stop = new AbortController();
     const started = Date.now();
     setTimeout(() => stop.abort(), 20);
-    await sleepUnlessAborted(10_000, [stop.signal]);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    await sleepUnlessAborted(120_000, [stop.signal]);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

@@ -89,18 +89,18 @@ describe('operators dashboard (headless Chromium)', () => {
     const row = page.locator(`tr[data-letter-id="${letterId}"]`);
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('RS_ERR_UNKNOWN_PRODUCT');
     expect(await row.textContent()).toContain('waiting');
-    await expect.poll(() => page.locator('#stores tbody').textContent()).toContain('nyc-001');
-    await expect.poll(() => page.locator('#chip-reconcile').textContent()).toContain('all match');
+    await expect.poll(() => page.locator('#stores tbody').textContent(), { timeout: 10_000 }).toContain('nyc-001');
+    await expect.poll(() => page.locator('#chip-reconcile').textContent(), { timeout: 10_000 }).toContain('all match');
 
     await row.getByRole('button', { name: 'Inspect' }).click();
-    await expect.poll(() => page.locator('#inspect-body').textContent()).toContain(MISSING_SKU);
+    await expect.poll(() => page.locator('#inspect-body').textContent(), { timeout: 10_000 }).toContain(MISSING_SKU);
     await page.getByRole('button', { name: 'Close' }).click();
 
     const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as { products: unknown[] };
     catalog.products.push({ sku: MISSING_SKU, category: 'grocery', list_price_minor: 899, unit_cost_minor: 510 });
     writeFileSync(catalogPath, JSON.stringify(catalog));
     await page.getByRole('button', { name: 'Reload catalog' }).click();
-    await expect.poll(() => page.locator('#toast').textContent()).toBe('catalog reloaded');
+    await expect.poll(() => page.locator('#toast').textContent(), { timeout: 10_000 }).toBe('catalog reloaded');
 
     await row.getByRole('button', { name: 'Replay' }).click();
     await expect.poll(() => row.locator('td.status').textContent(), { timeout: 10_000 }).toContain('replayed');
