@@ -22,14 +22,15 @@
  * 5. Fail-stop: after any failed write or fsync the buffer acknowledges nothing more (appends and acks
  *    reject with RS_ERR_BUFFER_IO, `stats().fault` says why) until the process restarts and recovery
  *    re-reads the disk. Retrying an fsync is unsafe: the kernel may have dropped the dirty pages and
- *    report success (fsyncgate).
+ *    report success (fsyncgate). A failed write is cut off the newest segment before the failure is
+ *    reported (`cutUnsyncedTail`), so a restart cannot read it back from the page cache as if durable.
  * 6. Recovery never skips data silently and never fails on what a crash can leave: a torn write in the
  *    newest segment is cut (segment-scan.ts says how it is told from damage); a damaged range is
  *    entered in quarantine.log (raw bytes, lost seqs), logged at error, counted in `stats()`, and the
  *    records after it stay readable. A range the reader finds damaged at run time gets the same
  *    treatment and shipping continues. Damage is a frame or checksum that fails; a payload is parsed
  *    only when used (stored-record.ts), and bytes that check out but are not JSON (a writer's bug, not
- *    the disk's) throw RS_ERR_BUFFER_CORRUPT there. Segments are never rewritten; only a torn tail is truncated.
+ *    the disk's) throw RS_ERR_BUFFER_CORRUPT there. Segments are never rewritten; only a torn tail (or, at fail-stop, a failed write) is truncated.
  *    Every segment is fdatasynced at open, so what a crashed process wrote is durable before shipping.
  * 7. Memory does not grow with buffered volume: records are read from disk in batches (handed out as
  *    views of the chunk read); per segment we keep a few numbers, its damaged ranges and a sparse index
@@ -380,6 +381,7 @@ export class DiskBuffer<T> {
           if (batch.backing.length <= MAX_SPARE_BYTES && batch.backing.length > (this.spareBacking?.length ?? 0)) this.spareBacking = batch.backing;
         }
       } catch (error) {
+        await this.cutUnsyncedTail(error);
         this.failStop(error, group);
         return;
       } finally {
@@ -487,6 +489,34 @@ export class DiskBuffer<T> {
   private async activeHandle(): Promise<BufferFile> {
     this.activeFile ??= await this.fs.open(this.segments.at(-1)!.path, 'append');
     return this.activeFile;
+  }
+
+  /**
+   * After a failed write or fdatasync of the newest segment, cut it back to its last durable byte and
+   * sync that, before anybody is told of the failure. Linux may mark the pages of a failed writeback
+   * clean (fsyncgate): left in place, those bytes would be read back from the page cache after a plain
+   * restart as if they were on disk, shipped, and a POS retry of the refused sale answered "duplicate",
+   * until a power cut took them. A truncate is metadata, journaled and synced on its own, so a
+   * successful one takes the failed bytes out of the file for good; the refused sales get new seqs
+   * when the POS retries (seqs of a never-acknowledged write are free, invariant 2). If the cut fails
+   * too, the disk is beyond what a process can repair: we say so, and recovery reads what it finds.
+   */
+  private async cutUnsyncedTail(writeError: unknown): Promise<void> {
+    const segment = this.segments.at(-1);
+    const file = this.activeFile;
+    if (!segment || !file) return;
+    try {
+      await file.truncate(segment.durableBytes);
+      await file.datasync();
+      this.bytesOnDisk -= segment.writtenBytes - segment.durableBytes;
+      segment.writtenBytes = segment.durableBytes;
+      this.logger.warn({ segment: segment.name, offset: segment.durableBytes }, 'cut the failed write off the newest segment: only acknowledged records remain');
+    } catch (cutError) {
+      this.logger.error(
+        { err: cutError, writeError, segment: segment.name, offset: segment.durableBytes },
+        'could not cut the failed write off the newest segment: after a restart its records may be read back from the page cache although they never reached the disk',
+      );
+    }
   }
 
   private failStop(error: unknown, group: PendingAppend[]): void {
