@@ -20,7 +20,7 @@ function runDemo(transport: 'grpc' | 'kafka') {
 }
 
 describe('npm run demo -- --profile production', () => {
-  it('over Kafka: every store ships to the broker and central consumes it without loss or doubles', () => {
+  it('over Kafka: every store ships to the broker and central consumes it without loss or doubles', { timeout: 330_000 }, () => {
     const run = runDemo('kafka');
     const lines = run.stdout.trim().split('\n');
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -28,7 +28,7 @@ describe('npm run demo -- --profile production', () => {
     expect(lines.at(-1)).toMatch(/^reconcile: stores=3 accepted=\d+ stored=\d+ warehouse=\d+ dead_lettered=[1-9]\d* missing=0 duplicated=0$/);
   });
 
-  it('reconciles a run through BullMQ, Cassandra and ClickHouse with nothing missing or doubled', () => {
+  it('reconciles a run through BullMQ, Cassandra and ClickHouse with nothing missing or doubled', { timeout: 330_000 }, () => {
     const run = runDemo('grpc');
     const lines = run.stdout.trim().split('\n');
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);

@@ -9,7 +9,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'rs-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm run demo', () => {
-  it('ends with a reconcile line proving every accepted sale was stored or dead-lettered once and reached the warehouse', () => {
+  it('ends with a reconcile line proving every accepted sale was stored or dead-lettered once and reached the warehouse', { timeout: 200_000 }, () => {
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'scripts/demo.ts', '--stores', '3', '--events', '900', '--bad-rate', '0.1', '--retry-rate', '0.1', '--data-dir', dataDir],

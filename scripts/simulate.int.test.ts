@@ -9,7 +9,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'rs-simulate-prod-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm run simulate -- --profile production', () => {
-  it('a second worker process started mid-run takes jobs, and nothing is lost or doubled', () => {
+  it('a second worker process started mid-run takes jobs, and nothing is lost or doubled', { timeout: 450_000 }, () => {
     for (const key of ['RS_REDIS_URL', 'RS_CASSANDRA_CONTACT_POINTS', 'RS_CLICKHOUSE_URL']) {
       expect(process.env[key], `${key} is unset: npm test starts the servers and exports it`).toBeTruthy();
     }
