@@ -12,14 +12,11 @@
  * Replicated table would copy its ZooKeeper path.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FactSaleLine } from '@retail-sync/libs/ports';
-import { dagsErrors } from '../../errors.ts';
-import { assertBusinessDate } from '../../engine/partitions.ts';
 import type { EngineStores } from '../../engine/stores.ts';
-import type { DagWarehouse, FactStoreDayTotals, ReconcileResultRow } from '../dag-warehouse.ts';
-import { isRollupName, ROLLUP_NAMES } from '../rollups.ts';
+import type { DagWarehouse, ReconcileResultRow } from '../dag-warehouse.ts';
+import { assertFactsDated, assertResultsDated, SqlFileWarehouse } from '../sql-file-warehouse.ts';
 import { ClickHouseSession, type Row } from './clickhouse-session.ts';
 import { clickHouseWarehouseOptionsSchema, type ClickHouseWarehouseOptions, type ResolvedClickHouseWarehouseOptions } from './config.ts';
 import { ClickHouseJobStateStore, ClickHousePartitionLeases, ClickHouseRunHistory } from './engine-stores.ts';
@@ -32,14 +29,15 @@ const STAGING_MARK = '__stage_';
 /** Staging inserts are never deduplicated: on a Replicated table a repeated identical block would be dropped. */
 const STAGING_INSERT_SETTINGS = { insert_deduplicate: 0 } as const;
 
-export class ClickHouseWarehouse implements DagWarehouse {
-  private readonly sqlFiles = new Map<string, string>();
+export class ClickHouseWarehouse extends SqlFileWarehouse implements DagWarehouse {
   private readonly tableColumns = new Map<string, string[]>();
 
   private constructor(
     private readonly session: ClickHouseSession,
     private readonly options: ResolvedClickHouseWarehouseOptions,
-  ) {}
+  ) {
+    super(options.sqlDir, toWarehouseError);
+  }
 
   /** Creates the client (no request yet); call migrate() before use, it also creates the database. */
   static async open(options: ClickHouseWarehouseOptions = {}): Promise<ClickHouseWarehouse> {
@@ -62,11 +60,7 @@ export class ClickHouseWarehouse implements DagWarehouse {
   }
 
   async replaceFacts(businessDate: string, rows: FactSaleLine[]): Promise<number> {
-    assertBusinessDate(businessDate);
-    const stray = rows.find((row) => row.business_date !== businessDate);
-    if (stray) {
-      throw dagsErrors.create('RS_ERR_PARTITION_MISMATCH', `fact ${stray.event_id}#${stray.line_no} is dated ${stray.business_date}, not ${businessDate}`);
-    }
+    assertFactsDated(businessDate, rows);
     const batch = this.options.insertBatchRows;
     return this.guard(`replaceFacts ${businessDate}`, () =>
       this.replacePartition('fact_sales_line', businessDate, async (staging) => {
@@ -79,9 +73,7 @@ export class ClickHouseWarehouse implements DagWarehouse {
   }
 
   async runRollup(name: string, businessDate: string): Promise<number> {
-    assertBusinessDate(businessDate);
-    if (!isRollupName(name)) throw dagsErrors.create('RS_ERR_UNKNOWN_ROLLUP', `no rollup "${name}" (known: ${ROLLUP_NAMES.join(', ')})`);
-    const select = this.sqlFile('rollups', `${name}.sql`);
+    const select = this.rollupSql(name, businessDate);
     return this.guard(`rollup ${name} ${businessDate}`, async () => {
       // INSERT … SELECT matches columns by position; naming them on both sides makes it by name, like DuckDB's BY NAME.
       const columns = (await this.columnsOf(name)).join(', ');
@@ -93,57 +85,14 @@ export class ClickHouseWarehouse implements DagWarehouse {
     });
   }
 
-  rollupNames(): string[] {
-    return [...ROLLUP_NAMES];
-  }
-
-  async factSeqsForStore(storeId: string, fromSeq: number, toSeq: number): Promise<Array<{ seq: number; sales: number; total_minor: number }>> {
-    const sql = this.sqlFile('queries', 'fact_seqs_for_store.sql');
-    return this.guard(`factSeqsForStore ${storeId}`, () =>
-      this.session.rows<{ seq: number; sales: number; total_minor: number }>(sql, { store_id: storeId, from_seq: fromSeq, to_seq: toSeq }),
-    );
-  }
-
-  async factTotalsForDate(businessDate: string): Promise<FactStoreDayTotals[]> {
-    assertBusinessDate(businessDate);
-    const sql = this.sqlFile('queries', 'fact_totals_for_date.sql');
-    return this.guard(`factTotalsForDate ${businessDate}`, () => this.session.rows<FactStoreDayTotals & Row>(sql, { business_date: businessDate }));
-  }
-
   async replaceReconcileResults(businessDate: string, rows: ReconcileResultRow[]): Promise<number> {
-    assertBusinessDate(businessDate);
-    const stray = rows.find((row) => row.business_date !== businessDate);
-    if (stray) throw dagsErrors.create('RS_ERR_PARTITION_MISMATCH', `reconcile result of ${stray.store_id} is dated ${stray.business_date}, not ${businessDate}`);
+    assertResultsDated(businessDate, rows);
     return this.guard(`replaceReconcileResults ${businessDate}`, () =>
       this.replacePartition('reconcile_results', businessDate, async (staging) => {
         await this.session.insert(staging, rows.map((row) => ({ ...row, checked_at: toClickHouseDateTime(new Date(row.checked_at)) })), STAGING_INSERT_SETTINGS);
         return rows.length;
       }),
     );
-  }
-
-  async reconcileResults(businessDate: string): Promise<ReconcileResultRow[]> {
-    assertBusinessDate(businessDate);
-    const rows = await this.guard(`reconcileResults ${businessDate}`, () =>
-      this.session.rows<ReconcileResultRow & Row>('SELECT * FROM reconcile_results WHERE business_date = {business_date:Date} ORDER BY store_id', { business_date: businessDate }),
-    );
-    return rows.map((row) => ({ ...row, business_date: row.business_date.slice(0, 10) }));
-  }
-
-  async reconcileProblemTotals(): Promise<{ mismatched: number; gap_days: number; seq_gaps: number }> {
-    // Renamed in a subquery: an alias equal to a column name would replace that column in the whole query.
-    const [totals] = await this.guard('reconcileProblemTotals', () =>
-      this.session.rows<{ mismatched: number; gap_days: number; seq_gaps: number }>(
-        `SELECT countIf(day_status = 'mismatch') AS mismatched, countIf(day_gaps > 0) AS gap_days, sum(day_gaps) AS seq_gaps
-         FROM (SELECT status AS day_status, seq_gaps AS day_gaps FROM reconcile_results)`,
-      ),
-    );
-    return { mismatched: Number(totals?.mismatched ?? 0), gap_days: Number(totals?.gap_days ?? 0), seq_gaps: Number(totals?.seq_gaps ?? 0) };
-  }
-
-  /** ClickHouse SQL; params bind to `{name:Type}` placeholders (String, Date, DateTime, [U]Int*, Nullable(…)). */
-  async query<R extends Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<R[]> {
-    return this.guard('query', () => this.session.rows<R & Row>(sql, params));
   }
 
   /** Run history, partition leases and job state in this warehouse's database (tables from migration 0004). */
@@ -157,6 +106,11 @@ export class ClickHouseWarehouse implements DagWarehouse {
 
   async close(): Promise<void> {
     await this.session.close();
+  }
+
+  /** ClickHouse SQL; params bind to `{name:Type}` placeholders (String, Date, DateTime, [U]Int*, Nullable(…)). */
+  protected rows<R extends Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<R[]> {
+    return this.session.rows<R & Row>(sql, params);
   }
 
   /** Fills a fresh staging copy of `table` via `fill`, swaps its `businessDate` partition in, drops it. */
@@ -191,24 +145,6 @@ export class ClickHouseWarehouse implements DagWarehouse {
       { pattern: `${STAGING_MARK}[0-9a-f]{12}$`, age: this.options.staleStagingSeconds },
     );
     for (const { name } of stale) await this.session.command(`DROP TABLE IF EXISTS ${name}`);
-  }
-
-  private sqlFile(folder: 'rollups' | 'queries', file: string): string {
-    const key = `${folder}/${file}`;
-    let sql = this.sqlFiles.get(key);
-    if (sql === undefined) {
-      sql = readFileSync(join(this.options.sqlDir, folder, file), 'utf8');
-      this.sqlFiles.set(key, sql);
-    }
-    return sql;
-  }
-
-  private async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw toWarehouseError(error, what);
-    }
   }
 }
 
