@@ -10,13 +10,13 @@ import type { StoredSale } from '@retail-sync/libs/domain';
 import type { WarehousePort } from '@retail-sync/libs/ports';
 import { defineJob } from '../../engine/job.ts';
 import { Scheduler } from '../../engine/scheduler.ts';
-import type { EngineStores } from '../../engine/stores.ts';
 import { reconcileDay } from '../../jobs/reconcile_daily.ts';
 import { sales_rollups, toFactLines } from '../../jobs/sales_rollups.ts';
 import { DAY_BEFORE, DST_DAY, InMemoryDeadLetters, InMemoryOrderStore, lateSale, nyc, rollupDataset, silentLogger, storedSale, testRunner, yyz } from '../../testing/index.ts';
 import { describeSalesRollupsJob } from '../../testing/sales-rollups-suite.ts';
 import { DuckDbWarehouse } from '../duckdb/index.ts';
 import { ANALYST_VIEWS, ROLLUP_NAMES } from '../rollups.ts';
+import { describeEngineStoresContract } from '../../engine/engine-stores.contract.ts';
 import { describeWarehouseContract } from '../warehouse.contract.ts';
 import { ClickHouseSession } from './clickhouse-session.ts';
 import { ClickHouseWarehouse } from './clickhouse-warehouse.ts';
@@ -234,27 +234,23 @@ describe('ClickHouse migration runner', () => {
 });
 
 const T0 = new Date('2026-03-10T00:00:00Z');
-const later = (ms: number) => new Date(T0.getTime() + ms);
 
-describe('ClickHouse engine stores', () => {
+describeEngineStoresContract('clickhouse', async () => {
+  const warehouse = await openTestWarehouse({ leaseSettleMs: 300 });
+  await warehouse.migrate();
+  return { stores: warehouse.engineStores(), close: () => warehouse.close() };
+});
+
+describe('ClickHouse partition leases across runner processes', () => {
   let warehouse: ClickHouseWarehouse;
-  let stores: EngineStores;
 
   beforeEach(async () => {
     warehouse = await openTestWarehouse({ leaseSettleMs: 300 });
     await warehouse.migrate();
-    stores = warehouse.engineStores();
   });
 
   afterEach(async () => {
     await warehouse.close();
-  });
-
-  it('grants a free partition lease to exactly one of several racing owners', async () => {
-    for (const partition of ['2026-03-01', '2026-03-02', '2026-03-03']) {
-      const racers = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => stores.leases.acquire('job', partition, owner, 60_000, T0)));
-      expect(racers.filter(Boolean), partition).toHaveLength(1);
-    }
   });
 
   it('grants one lease when the racers are separate runner processes with their own connections', async () => {
@@ -266,43 +262,6 @@ describe('ClickHouse engine stores', () => {
     } finally {
       await Promise.all(replicas.map((replica) => replica.close()));
     }
-  });
-
-  it('refuses a live lease, even to its own owner, and hands over an expired one', async () => {
-    expect(await stores.leases.acquire('job', 'p', 'a', 1_000, T0)).toBe(true);
-    expect(await stores.leases.acquire('job', 'p', 'a', 1_000, later(500))).toBe(false);
-    expect(await stores.leases.acquire('job', 'p', 'b', 1_000, later(999))).toBe(false);
-    expect(await stores.leases.acquire('job', 'p', 'b', 1_000, later(1_001))).toBe(true);
-    expect(await stores.leases.renew('job', 'p', 'a', 1_000, later(1_002))).toBe(false);
-  });
-
-  it('renewal extends the lease and release frees it for others', async () => {
-    await stores.leases.acquire('job', 'p', 'a', 1_000, T0);
-    expect(await stores.leases.renew('job', 'p', 'a', 1_000, later(900))).toBe(true);
-    expect(await stores.leases.acquire('job', 'p', 'b', 1_000, later(1_500))).toBe(false);
-    await stores.leases.release('job', 'p', 'b'); // not b's: no effect
-    expect(await stores.leases.acquire('job', 'p', 'b', 1_000, later(1_600))).toBe(false);
-    await stores.leases.release('job', 'p', 'a');
-    expect(await stores.leases.acquire('job', 'p', 'b', 1_000, later(1_700))).toBe(true);
-  });
-
-  it('keeps job state across saves, to the millisecond', async () => {
-    expect(await stores.jobState.get('job')).toEqual({ job_id: 'job', dirty_watermark: null, last_scheduled_at: null });
-    await stores.jobState.save({ job_id: 'job', dirty_watermark: '2026-03-10T01:00:00.123Z', last_scheduled_at: null });
-    await stores.jobState.save({ job_id: 'job', dirty_watermark: '2026-03-10T02:00:00.456Z', last_scheduled_at: '2026-03-10T02:00:00.000Z' });
-    expect(await stores.jobState.get('job')).toEqual({ job_id: 'job', dirty_watermark: '2026-03-10T02:00:00.456Z', last_scheduled_at: '2026-03-10T02:00:00.000Z' });
-  });
-
-  it('lists run history newest first, filtered by job and partition', async () => {
-    const attempt = (job_id: string, partition: string, started_at: string) => ({
-      run_id: 'r', job_id, partition, task: 't', status: 'succeeded' as const, attempt: 1, started_at, finished_at: started_at, rows: 1, error: null, runner_id: 'x',
-    });
-    await stores.history.record(attempt('a', '2026-03-01', '2026-03-10T00:00:00.001Z'));
-    await stores.history.record(attempt('a', '2026-03-02', '2026-03-10T00:00:00.002Z'));
-    await stores.history.record({ ...attempt('b', '2026-03-01', '2026-03-10T00:00:00.003Z'), rows: null, error: 'boom', status: 'failed' });
-    expect((await stores.history.list({ jobId: 'a' })).map((row) => row.partition)).toEqual(['2026-03-02', '2026-03-01']);
-    expect((await stores.history.list({ partition: '2026-03-01' })).map((row) => row.job_id)).toEqual(['b', 'a']);
-    expect(await stores.history.list({ limit: 1 })).toEqual([{ ...attempt('b', '2026-03-01', '2026-03-10T00:00:00.003Z'), rows: null, error: 'boom', status: 'failed' }]);
   });
 });
 
