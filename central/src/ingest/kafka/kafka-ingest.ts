@@ -19,7 +19,7 @@ import type { DeadLetter, DeadLetterPort } from '@retail-sync/libs/ports';
 import type { Catalog } from '../../catalog/index.ts';
 import type { IngestCore, IngestEvent } from '../ingest-core.ts';
 import type { KafkaIngestSettings } from './config.ts';
-import { kafkaLogCreator } from './kafka-log.ts';
+import { kafkaLogCreator } from '@retail-sync/libs/kafka';
 import { checkRecord, resolveSigningKeys, type KafkaRecordIn } from './record-check.ts';
 import type { StoreKeyVerifier } from '../store-credentials.ts';
 import { ensureKafkaTopic } from './topic.ts';

@@ -6,7 +6,7 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '@retail-sync/libs/log';
-import { kafkaLogCreator } from './kafka-log.ts';
+import { kafkaLogCreator } from '@retail-sync/libs/kafka';
 
 export interface EnsureTopicOptions {
   brokers: string[];

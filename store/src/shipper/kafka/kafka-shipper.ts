@@ -25,7 +25,7 @@ import { fullJitterDelayMs } from '../backoff.ts';
 import { ShipperCredentials } from '../credentials.ts';
 import { CursorWriter } from '../cursor-writer.ts';
 import type { Shipper, ShipperState, ShipperStatus } from '../shipper.ts';
-import { kafkaLogCreator } from './kafka-log.ts';
+import { kafkaLogCreator } from '@retail-sync/libs/kafka';
 import { cachedDefaultPartitioner, KafkaRecordBuilder } from './kafka-records.ts';
 import { isBatchTooLarge, shouldRetryKafka } from './should-retry.ts';
 

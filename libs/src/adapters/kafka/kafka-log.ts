@@ -1,9 +1,10 @@
 /**
- * Routes kafkajs's own log lines into our pino logger. kafkajs reports every broken connection as ERROR
- * while it retries on its own; the shipper decides what is really at risk, so those become warn.
+ * Routes kafkajs's own log lines into our pino logger, for the store's shipper and central's consumer
+ * alike. kafkajs reports every broken connection as ERROR while it retries on its own; the caller
+ * decides what is really at risk (and logs that at error itself), so those become warn.
  */
 import { logLevel, type logCreator } from 'kafkajs';
-import type { Logger } from '@retail-sync/libs/log';
+import type { Logger } from '../../log/index.ts';
 
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>

@@ -1,0 +1,1 @@
+export { kafkaLogCreator } from './kafka-log.ts';
