@@ -119,7 +119,8 @@ export async function spawnStore(options: StoreProcessOptions): Promise<StorePro
     healthPort: 'intake',
     logFile: options.logFile,
     label: `store ${options.storeId}`,
-    timeoutMs: 30_000,
+    // A first start on a fresh checkout compiles the store's sources (tsx), several stores at once on 2 cores.
+    timeoutMs: 120_000,
     env: (ports) => ({
       ...options.env,
       RS_STORE_ID: options.storeId,
