@@ -9,12 +9,12 @@ const dataDir = mkdtempSync(join(tmpdir(), 'rs-chaos-kafka-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm run chaos -- --target kafka', () => {
-  it('SIGKILLs and restarts the Kafka broker twice under load and every acked sale is stored exactly once', () => {
+  it('SIGKILLs and restarts the Kafka broker twice under load and every acked sale is stored exactly once', { timeout: 270_000 }, () => {
     expect(process.env.RS_KAFKA_BROKERS, 'RS_KAFKA_BROKERS is unset: npm test starts the servers and exports it').toBeTruthy();
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--target', 'kafka', '--kills', '2', '--data-dir', dataDir], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      timeout: 110_000,
+      timeout: 240_000,
     });
     const lines = run.stdout.trim().split('\n');
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
