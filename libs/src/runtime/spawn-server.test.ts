@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,22 @@ describe('spawnServer', () => {
       ).rejects.toThrow(/test server exited with code 1; see .*b\.log/);
     } finally {
       other.close();
+    }
+  });
+
+  it('is not held up by a stranger on the port that accepts connections and never answers', async () => {
+    const port = await freePort();
+    const silent = createNetServer(() => undefined); // accepts, reads nothing, writes nothing
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    const started = Date.now();
+    try {
+      await expect(
+        spawnServer({ cwd: dir, entry, nodeArgs: [], ports: { http: port }, healthPort: 'http', logFile: join(dir, 'e.log'), label: 'test server', timeoutMs: 60_000, env: (ports) => ({ PORT: String(ports.http) }) }),
+      ).rejects.toThrow(/test server exited with code 1; see .*e\.log/);
+      // The child's EADDRINUSE exit is noticed at the next bounded health request, long before the start's own limit.
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      silent.close();
     }
   });
 

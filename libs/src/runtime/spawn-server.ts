@@ -53,6 +53,7 @@ export interface ServerSpawnOptions {
 }
 
 const SPAWN_ATTEMPTS = 5;
+const HEALTH_REQUEST_TIMEOUT_MS = 2_000;
 
 /**
  * Starts a server process and waits until its /healthz answers with the process's own pid. A free
@@ -82,7 +83,8 @@ export async function spawnServer(options: ServerSpawnOptions): Promise<ServerPr
     };
     const healthUrl = `http://127.0.0.1:${ports[options.healthPort]}/healthz`;
     const answeredByChild = async () => {
-      const response = await fetch(healthUrl).catch(() => undefined);
+      // Bounded: whatever took the port first may accept and never answer (a gRPC or Kafka listener).
+      const response = await fetch(healthUrl, { signal: AbortSignal.timeout(HEALTH_REQUEST_TIMEOUT_MS) }).catch(() => undefined);
       if (!response?.ok) return false;
       const body = (await response.json().catch(() => ({}))) as { pid?: number };
       return body.pid === child.pid;
